@@ -1,0 +1,120 @@
+/**
+ * The callback: the authorization response parsed and checked, in the order that keeps a forged
+ * or mixed-up response away from the token endpoint: duplicates, `iss`, `state`, errors, code.
+ *
+ * @module
+ */
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { PendingLogin } from "./AuthorizationRequest.js"
+import { AuthorizationDenied, MalformedResponse, OAuthError, StateMismatch } from "./Errors.js"
+import type { Provider } from "./Provider.js"
+
+/**
+ * The parameters of an authorization response, decoded before any is used.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+export const CallbackParams = Schema.Struct({
+  code: Schema.optional(Schema.String),
+  state: Schema.optional(Schema.String),
+  iss: Schema.optional(Schema.String),
+  error: Schema.optional(Schema.String),
+  error_description: Schema.optional(Schema.String),
+  error_uri: Schema.optional(Schema.String),
+})
+
+/** A checked authorization response: the code may go to the token endpoint. */
+export interface AuthorizationResult {
+  readonly code: Redacted.Redacted<string>
+  readonly state: string
+  readonly iss?: string | undefined
+}
+
+/** Every way a callback can be refused. */
+export type CallbackError = MalformedResponse | StateMismatch | AuthorizationDenied | OAuthError
+
+/** What the callback is checked against. */
+export interface CallbackExpectation {
+  readonly provider: Pick<Provider<string>, "issuer" | "authorizationResponseIssParameterSupported">
+  readonly pending: Pick<PendingLogin, "state" | "issuer">
+}
+
+const source = "callback"
+const malformed = (reason: MalformedResponse["reason"], fields?: ReadonlyArray<string>) =>
+  Either.left(new MalformedResponse({ reason, source, fields }))
+
+// Errors from the front channel are attacker-controllable text shown to users: keep them short.
+const maxDescription = 300
+
+/**
+ * Parses and checks the callback: the full callback URL (absolute or path + query), or its query.
+ * A code is returned only when no parameter repeats, `iss` names the expected issuer (RFC 9207),
+ * `state` matches the pending login exactly, and the response is not an error.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7
+ */
+export const parseCallback = (
+  callback: string | URL | URLSearchParams,
+  expected: CallbackExpectation,
+): Either.Either<AuthorizationResult, CallbackError> => {
+  const query = toSearchParams(callback)
+  if (query === undefined) return malformed("InvalidCallbackUrl")
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  for (const name of query.keys()) (seen.has(name) ? repeated : seen).add(name)
+  if (repeated.size > 0) return malformed("DuplicateParameter", [...repeated].sort().slice(0, 5))
+
+  const decoded = Schema.decodeUnknownEither(CallbackParams)(Object.fromEntries(query))
+  if (Either.isLeft(decoded)) return malformed("InvalidCallbackParameters")
+  const params = decoded.right
+
+  const issuer = expected.pending.issuer ?? expected.provider.issuer
+  if (params.iss !== undefined) {
+    if (issuer !== undefined && params.iss !== issuer) return malformed("IssuerMismatch")
+  } else if (expected.provider.authorizationResponseIssParameterSupported) {
+    return malformed("IssuerMissing")
+  }
+
+  if (params.state === undefined) return Either.left(new StateMismatch({ reason: "Missing" }))
+  if (!timingSafeEqual(params.state, expected.pending.state)) {
+    return Either.left(new StateMismatch({ reason: "Mismatch" }))
+  }
+
+  if (params.error !== undefined) {
+    const errorDescription = params.error_description?.slice(0, maxDescription)
+    return Either.left(
+      params.error === "access_denied"
+        ? new AuthorizationDenied({ errorDescription })
+        : new OAuthError({
+            endpoint: "authorization",
+            error: params.error.slice(0, 100),
+            errorDescription,
+            errorUri: params.error_uri,
+          }),
+    )
+  }
+  if (params.code === undefined || params.code === "") return malformed("MissingCode")
+  return Either.right({ code: Redacted.make(params.code), state: params.state, iss: params.iss })
+}
+
+const toSearchParams = (callback: string | URL | URLSearchParams): URLSearchParams | undefined => {
+  if (callback instanceof URLSearchParams) return callback
+  if (callback instanceof URL) return callback.searchParams
+  try {
+    // A relative base lets adapters pass `req.originalUrl` as it arrives.
+    return new URL(callback, "http://callback.invalid").searchParams
+  } catch {
+    return undefined
+  }
+}
+
+// Comparison time must not reveal how much of a guessed state was right.
+const timingSafeEqual = (a: string, b: string): boolean => {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < b.length; i++) difference |= (a.charCodeAt(i % (a.length || 1)) || 0) ^ b.charCodeAt(i)
+  return difference === 0
+}
