@@ -1,0 +1,153 @@
+import { describe, expect, it } from "@effect/vitest"
+import { AuthorizationResponse } from "@grantflow/core"
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
+import * as fc from "fast-check"
+
+const issuer = "https://auth.example.com"
+const pending = { state: "expected-state-0123456789abcdefghijklmnopq", issuer }
+const withIss = {
+  provider: { issuer, authorizationResponseIssParameterSupported: true },
+  pending,
+}
+const withoutIss = {
+  provider: { issuer: undefined, authorizationResponseIssParameterSupported: false },
+  pending: { state: pending.state },
+}
+const callback = (query: Record<string, string>) =>
+  `https://app.example.com/callback?${new URLSearchParams(query).toString()}`
+
+const tags = ["MalformedResponse", "StateMismatch", "AuthorizationDenied", "OAuthError"]
+
+describe("parseCallback", () => {
+  it("returns the code when iss and state match", () => {
+    const result = Either.getOrThrow(
+      AuthorizationResponse.parseCallback(
+        callback({ code: "the-code", state: pending.state, iss: issuer }),
+        withIss,
+      ),
+    )
+    expect(Redacted.value(result.code)).toBe("the-code")
+    expect(String(result.code)).not.toContain("the-code")
+  })
+
+  it("accepts a path with query, a URL object and bare search params", () => {
+    const query = { code: "c", state: pending.state }
+    for (const input of [
+      `/callback?${new URLSearchParams(query)}`,
+      new URL(callback(query)),
+      new URLSearchParams(query),
+    ]) {
+      expect(Either.isRight(AuthorizationResponse.parseCallback(input, withoutIss))).toBe(true)
+    }
+  })
+
+  it("refuses duplicated parameters", () => {
+    const url = `${callback({ code: "a", state: pending.state, iss: issuer })}&code=b`
+    expect(AuthorizationResponse.parseCallback(url, withIss)).toMatchObject({
+      left: { _tag: "MalformedResponse", reason: "DuplicateParameter", fields: ["code"] },
+    })
+  })
+
+  it("checks iss before state: absent when promised, or naming another server", () => {
+    expect(
+      AuthorizationResponse.parseCallback(callback({ code: "c", state: pending.state }), withIss),
+    ).toMatchObject({ left: { _tag: "MalformedResponse", reason: "IssuerMissing" } })
+    expect(
+      AuthorizationResponse.parseCallback(
+        callback({ code: "c", state: "wrong", iss: "https://evil.example" }),
+        withIss,
+      ),
+    ).toMatchObject({ left: { _tag: "MalformedResponse", reason: "IssuerMismatch" } })
+  })
+
+  it("refuses a missing or different state, even on error responses", () => {
+    expect(AuthorizationResponse.parseCallback(callback({ code: "c", iss: issuer }), withIss)).toMatchObject({
+      left: { _tag: "StateMismatch", reason: "Missing" },
+    })
+    expect(
+      AuthorizationResponse.parseCallback(
+        callback({ code: "c", state: `${pending.state}x`, iss: issuer }),
+        withIss,
+      ),
+    ).toMatchObject({ left: { _tag: "StateMismatch", reason: "Mismatch" } })
+    expect(
+      AuthorizationResponse.parseCallback(callback({ error: "access_denied", state: "other" }), withoutIss),
+    ).toMatchObject({ left: { _tag: "StateMismatch" } })
+  })
+
+  it("maps access_denied and other error redirects to typed errors", () => {
+    expect(
+      AuthorizationResponse.parseCallback(
+        callback({ error: "access_denied", error_description: "user said no", state: pending.state }),
+        withoutIss,
+      ),
+    ).toMatchObject({ left: { _tag: "AuthorizationDenied", errorDescription: "user said no" } })
+    expect(
+      AuthorizationResponse.parseCallback(
+        callback({ error: "invalid_scope", state: pending.state }),
+        withoutIss,
+      ),
+    ).toMatchObject({ left: { _tag: "OAuthError", endpoint: "authorization", error: "invalid_scope" } })
+  })
+
+  it("refuses a response with neither code nor error", () => {
+    expect(AuthorizationResponse.parseCallback(callback({ state: pending.state }), withoutIss)).toMatchObject(
+      {
+        left: { _tag: "MalformedResponse", reason: "MissingCode" },
+      },
+    )
+  })
+
+  it("never yields a code when state or iss is wrong, for arbitrary hostile callbacks", () => {
+    const hostileValue = fc.oneof(
+      fc.string(),
+      fc.constant(pending.state),
+      fc.constant(issuer),
+      fc.constant(""),
+    )
+    const name = fc.oneof(
+      fc.constantFrom("code", "state", "iss", "error", "error_description", "error_uri"),
+      fc.string({ maxLength: 8 }),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(name, hostileValue), { maxLength: 10 }),
+        fc.boolean(),
+        fc.string({ maxLength: 20 }),
+        (pairs, promisesIss, rawTail) => {
+          const query = new URLSearchParams(pairs)
+          const expected = promisesIss ? withIss : withoutIss
+          for (const input of [
+            query,
+            `https://app/cb?${query}`,
+            `https://app/cb?${query}${rawTail}`,
+            rawTail,
+          ]) {
+            const result = AuthorizationResponse.parseCallback(input, expected)
+            if (Either.isLeft(result)) {
+              expect(tags).toContain(result.left._tag)
+              continue
+            }
+            const params = input instanceof URLSearchParams ? input : new URL(input, "http://x").searchParams
+            // A code only ever comes with the exact state and, where promised, the exact iss.
+            expect(params.getAll("state")).toEqual([pending.state])
+            if (promisesIss) expect(params.getAll("iss")).toEqual([issuer])
+            expect(params.getAll("error")).toEqual([])
+          }
+        },
+      ),
+      { numRuns: 500 },
+    )
+  })
+
+  it("never puts the code in an error message", () => {
+    const code = "SECRET-CODE-123"
+    const result = AuthorizationResponse.parseCallback(callback({ code, state: "wrong" }), withoutIss)
+    expect(Either.isLeft(result)).toBe(true)
+    if (Either.isLeft(result)) {
+      expect(result.left.message).not.toContain(code)
+      expect(JSON.stringify(result.left)).not.toContain(code)
+    }
+  })
+})
