@@ -32,7 +32,7 @@ export interface AuthorizationUrlOptions<Scope extends string = string> {
   readonly provider: Provider<Scope>
   readonly clientId: string
   readonly redirectUri: string
-  readonly scopes?: ReadonlyArray<Scope> | undefined
+  readonly scopes?: ReadonlyArray<NoInfer<Scope>> | undefined
   readonly state: string
   /** The S256 challenge; omitted only for confidential clients that opt out of PKCE. */
   readonly codeChallenge?: string | undefined
@@ -126,7 +126,7 @@ export interface BeginOptions<Scope extends string = string> {
   readonly provider: Provider<Scope>
   readonly clientId: string
   readonly redirectUri: string
-  readonly scopes?: ReadonlyArray<Scope> | undefined
+  readonly scopes?: ReadonlyArray<NoInfer<Scope>> | undefined
   /** Defaults to `true`: RFC 9700 §2.1.1 recommends PKCE for confidential clients too. */
   readonly pkce?: boolean | undefined
   readonly params?: Readonly<Record<string, ParamValue>> | undefined
