@@ -205,6 +205,22 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<{
   }
 }
 
+/**
+ * New credentials could not be saved: the credential store or the `onCredentialsRefreshed` hook
+ * failed. The flow keeps the new credentials in memory and tries to save them again on the next
+ * call, without a new token request, so a rotated refresh token is never lost.
+ */
+export class PersistenceError extends Data.TaggedError("PersistenceError")<{
+  readonly reason: "Store" | "Hook"
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.reason === "Store"
+      ? "The credential store failed. New credentials are kept in memory and saved on the next call; check the store."
+      : "onCredentialsRefreshed failed. New credentials are kept in memory and offered to it again on the next call; fix the hook."
+  }
+}
+
 /** A token without a way to renew it has expired (a static token past its `expiresAt`). */
 export class TokenExpired extends Data.TaggedError("TokenExpired")<{
   readonly expiredAt: number
@@ -235,3 +251,4 @@ export type GrantflowError =
   | TimeoutError
   | TokenExpired
   | ConfigError
+  | PersistenceError

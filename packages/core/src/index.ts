@@ -1,18 +1,29 @@
 /**
  * grantflow's core: OAuth 2.0 client flows as statecharts whose side effects are Effect services.
  *
- * The Promise API is exported by name; the Effect API by module (`AuthorizationRequest.begin`,
- * `Discovery.discover`, ...), also importable as `@grantflow/core/<Module>`.
+ * The Promise API is exported by name (`clientCredentials`, `authorizationCode`, ...); the Effect
+ * API by module (`ClientCredentials.make`, `AuthorizationRequest.begin`, `Discovery.discover`,
+ * ...), also importable as `@grantflow/core/<Module>`.
  *
  * @module
  */
+export * as AuthorizationCode from "./AuthorizationCode.js"
+export { authorizationCode, type CompleteOptions } from "./AuthorizationCode.js"
+export type { PendingLogin } from "./AuthorizationRequest.js"
 export * as AuthorizationRequest from "./AuthorizationRequest.js"
 export * as AuthorizationResponse from "./AuthorizationResponse.js"
+export * as ClientCredentials from "./ClientCredentials.js"
+export { type ClientCredentialsOptions, clientCredentials } from "./ClientCredentials.js"
+export * as CredentialStore from "./CredentialStore.js"
 export { Credentials, decodeCredentials } from "./Credentials.js"
 export * as Discovery from "./Discovery.js"
 export { discoverProvider } from "./Discovery.js"
 export * as Entropy from "./Entropy.js"
 export * from "./Errors.js"
+export type { CredentialsListener } from "./internal/flowEffects.js"
+export type { ProviderFlowOptions } from "./internal/flowOptions.js"
+export type { PlatformOptions } from "./internal/startFlow.js"
+export { machines } from "./machines/index.js"
 export * as Pkce from "./Pkce.js"
 export {
   defineProvider,
@@ -26,3 +37,11 @@ export {
   type SpotifyScope,
   spotifyScopes,
 } from "./providers/index.js"
+export * as Retry from "./Retry.js"
+export * as SavedCredentials from "./SavedCredentials.js"
+export { type SavedCredentialsOptions, savedCredentials } from "./SavedCredentials.js"
+export * as StaticToken from "./StaticToken.js"
+export { type StaticTokenOptions, type StaticTokenSource, staticToken } from "./StaticToken.js"
+export * as TokenEndpoint from "./TokenEndpoint.js"
+export * as TokenResponse from "./TokenResponse.js"
+export type { TokenSource, TokenSourceEffect, TokenSourceSnapshot } from "./TokenSource.js"

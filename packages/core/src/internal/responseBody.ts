@@ -9,18 +9,23 @@ export const maxBodyBytes = 1024 * 1024
 
 /**
  * Reads a response body as JSON, refusing bodies over {@link maxBodyBytes} (by Content-Length
- * when given, and by counting while streaming when not) and non-JSON bodies.
+ * when given, and by counting while streaming when not) and non-JSON bodies. `url` names the
+ * endpoint in a {@link TransportError} when the body breaks off; it defaults to `source`.
  */
 export const readJsonBody = (
   response: HttpClientResponse.HttpClientResponse,
   source: string,
+  url: string = source,
 ): Effect.Effect<unknown, MalformedResponse | TransportError> => {
   const tooLarge = new MalformedResponse({ reason: "TooLarge", source, status: response.status })
   const declared = Number(response.headers["content-length"])
   if (Number.isFinite(declared) && declared > maxBodyBytes) return Effect.fail(tooLarge)
   return response.stream.pipe(
-    Stream.mapError(
-      (error) => new TransportError({ reason: "Network", url: source, cause: error.cause ?? error.reason }),
+    // A response without a body is a complete (empty, so not JSON) answer, not a network failure.
+    Stream.catchAll((error) =>
+      error.reason === "EmptyBody"
+        ? Stream.empty
+        : Stream.fail(new TransportError({ reason: "Network", url, cause: error.cause ?? error.reason })),
     ),
     Stream.runFoldEffect(
       { size: 0, chunks: Chunk.empty<Uint8Array>() },

@@ -1,0 +1,129 @@
+/**
+ * Authorization code, for server apps (with a client secret) and public clients (with PKCE):
+ * `begin` sends the user to the server, `complete` checks the callback and exchanges the code.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import {
+  type BeginOptions,
+  begin as beginRequest,
+  decodePendingLogin,
+  type PendingLogin,
+} from "./AuthorizationRequest.js"
+import type { CallbackError } from "./AuthorizationResponse.js"
+import type { CredentialStore } from "./CredentialStore.js"
+import * as Entropy from "./Entropy.js"
+import { ConfigError, type GrantflowError } from "./Errors.js"
+import { exchangeCode, persist, renew, revoke } from "./internal/flowEffects.js"
+import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { fromEffect } from "./internal/fromEffect.js"
+import { runPromise } from "./internal/runPromise.js"
+import { type PlatformOptions, platformLayer, runDetachedPromise, startFlow } from "./internal/startFlow.js"
+import { authorizationCodeMachine } from "./machines/authorizationCode.js"
+import type { TokenEndpoint } from "./TokenEndpoint.js"
+import {
+  type ActorTokenSource,
+  type TokenSource,
+  type TokenSourceEffect,
+  toEffectSource,
+} from "./TokenSource.js"
+
+/** What {@link complete} needs: the pending login from `begin` and the URL the server redirected to. */
+export interface CompleteOptions<Scope extends string> extends ProviderFlowOptions<Scope> {
+  /** The pending login `begin` returned, as stored (it is decoded again here). */
+  readonly pending: PendingLogin | unknown
+  /** The full callback URL, its path and query, or its query parameters. */
+  readonly callbackUrl: string | URL | URLSearchParams
+}
+
+/**
+ * Starts a login: the URL to send the user to, and the pending login to keep (in an HttpOnly
+ * cookie, a server session or sessionStorage) until the callback. PKCE is on by default.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ */
+export const begin = <Scope extends string>(
+  options: BeginOptions<Scope>,
+): Promise<{ readonly url: string; readonly pending: PendingLogin }> =>
+  runPromise(beginRequest(options).pipe(Effect.provide(Entropy.layer)))
+
+const start = <Scope extends string>(
+  options: CompleteOptions<Scope> & Pick<PlatformOptions, "fetch">,
+  release?: () => void,
+): Effect.Effect<ActorTokenSource, GrantflowError, TokenEndpoint | CredentialStore | Scope.Scope> =>
+  Effect.gen(function* () {
+    const config = yield* flowConfig(options, "refresh_token")
+    const pending = yield* decodePendingLogin(options.pending).pipe(
+      Effect.mapError(
+        () => new ConfigError({ reason: "pending is not a pending login returned by begin()." }),
+      ),
+    )
+    if (config.client.clientSecret === undefined && pending.codeVerifier === undefined) {
+      return yield* new ConfigError({
+        reason: "a public client (no clientSecret) must use PKCE: begin({ pkce: true }).",
+      })
+    }
+    const source = yield* startFlow<TokenEndpoint | CredentialStore>({
+      machine: authorizationCodeMachine,
+      input: {
+        renewsWith: "refresh_token",
+        marginMs: config.marginMs,
+        expectation: { provider: options.provider, pending },
+      },
+      actors: (runtime) => ({
+        exchangeCode: fromEffect(
+          runtime,
+          exchangeCode(
+            { ...config, scopes: config.scopes.length > 0 ? config.scopes : pending.scopes },
+            { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
+          ),
+        ),
+        renew: fromEffect(runtime, renew(config)),
+        persist: fromEffect(runtime, persist(config)),
+        revoke: fromEffect(runtime, revoke(config)),
+      }),
+      replayOn401: true,
+      fetch: options.fetch,
+      release,
+    })
+    yield* Effect.tryPromise({
+      try: () => source.receiveCallback(options.callbackUrl),
+      catch: (error) => error as GrantflowError,
+    })
+    return source
+  })
+
+/**
+ * Completes a login: checks the callback (`iss`, then `state`, then errors) and exchanges the
+ * code once. A callback that fails the checks never reaches the token endpoint.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ */
+export const complete = <Scope extends string>(
+  options: CompleteOptions<Scope> & Pick<PlatformOptions, "fetch">,
+): Effect.Effect<
+  TokenSourceEffect,
+  CallbackError | GrantflowError,
+  TokenEndpoint | CredentialStore | Scope.Scope
+> => start(options).pipe(Effect.map(toEffectSource))
+
+/**
+ * The authorization code flow for the Promise API.
+ *
+ * @example
+ * ```ts
+ * const { url, pending } = await authorizationCode.begin({ provider, clientId, redirectUri, scopes })
+ * // ...redirect to url, keep pending; then on the callback:
+ * const user = await authorizationCode.complete({ provider, clientId, clientSecret, pending, callbackUrl })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ */
+export const authorizationCode = {
+  begin,
+  complete: <Scope extends string>(options: CompleteOptions<Scope> & PlatformOptions): Promise<TokenSource> =>
+    runDetachedPromise(platformLayer(options), (release) => start(options, release)),
+}

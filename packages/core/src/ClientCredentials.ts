@@ -1,0 +1,70 @@
+/**
+ * Client credentials: app-only access for backends, daemons and scripts.
+ *
+ * @module
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { CredentialStore } from "./CredentialStore.js"
+import { ConfigError } from "./Errors.js"
+import { persist, renew, revoke } from "./internal/flowEffects.js"
+import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { fromEffect } from "./internal/fromEffect.js"
+import { type PlatformOptions, platformLayer, runDetached, startFlow } from "./internal/startFlow.js"
+import { clientCredentialsMachine } from "./machines/clientCredentials.js"
+import type { TokenEndpoint } from "./TokenEndpoint.js"
+import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
+
+/** What the client credentials flow needs; the secret is required. */
+export type ClientCredentialsOptions<Scope extends string> = Omit<
+  ProviderFlowOptions<Scope>,
+  "onCredentialsRefreshed"
+> & { readonly clientSecret: NonNullable<ProviderFlowOptions<Scope>["clientSecret"]> }
+
+/**
+ * Starts a client credentials source in the current scope. The first call requests a token; a
+ * new one is requested when it is due.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export const make = <Scope extends string>(
+  options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
+): Effect.Effect<TokenSourceEffect, ConfigError, TokenEndpoint | CredentialStore | Scope.Scope> =>
+  start(options).pipe(Effect.map(toEffectSource))
+
+const start = <Scope extends string>(
+  options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
+  release?: () => void,
+) =>
+  Effect.gen(function* () {
+    const config = yield* flowConfig(options, "client_credentials")
+    if (config.client.clientSecret === undefined) {
+      return yield* new ConfigError({ reason: "the client credentials flow needs a clientSecret." })
+    }
+    return yield* startFlow<TokenEndpoint | CredentialStore>({
+      machine: clientCredentialsMachine,
+      input: { renewsWith: "client_credentials", marginMs: config.marginMs },
+      actors: (runtime) => ({
+        renew: fromEffect(runtime, renew(config)),
+        persist: fromEffect(runtime, persist(config)),
+        revoke: fromEffect(runtime, revoke(config)),
+      }),
+      replayOn401: true,
+      fetch: options.fetch,
+      release,
+    })
+  })
+
+/**
+ * A token source for app-only data: no user, no refresh token.
+ *
+ * @example
+ * ```ts
+ * const app = clientCredentials({ provider: providers.spotify, clientId, clientSecret })
+ * const response = await app.fetch("https://api.spotify.com/v1/browse/new-releases")
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export const clientCredentials = <Scope extends string>(
+  options: ClientCredentialsOptions<Scope> & PlatformOptions,
+): TokenSource => runDetached(platformLayer(options), (release) => start(options, release))

@@ -1,0 +1,84 @@
+/**
+ * Saved credentials: resume a user's stored tokens and keep them fresh.
+ *
+ * @module
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { CredentialStore } from "./CredentialStore.js"
+import { type Credentials, decodeCredentials } from "./Credentials.js"
+import { ConfigError } from "./Errors.js"
+import { persist, renew, revoke } from "./internal/flowEffects.js"
+import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { fromEffect } from "./internal/fromEffect.js"
+import { type PlatformOptions, platformLayer, runDetached, startFlow } from "./internal/startFlow.js"
+import { savedCredentialsMachine } from "./machines/savedCredentials.js"
+import type { TokenEndpoint } from "./TokenEndpoint.js"
+import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
+
+/** What the saved credentials flow needs: the credentials an app stored (decoded again here). */
+export interface SavedCredentialsOptions<Scope extends string> extends ProviderFlowOptions<Scope> {
+  readonly credentials: Credentials | unknown
+}
+
+const start = <Scope extends string>(
+  options: SavedCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
+  release?: () => void,
+) =>
+  Effect.gen(function* () {
+    const config = yield* flowConfig(options, "refresh_token")
+    const credentials = yield* decodeCredentials(options.credentials).pipe(
+      Effect.mapError(
+        () =>
+          new ConfigError({
+            reason: "credentials are not grantflow Credentials (see the Credentials schema).",
+          }),
+      ),
+    )
+    // The lifetime of stored credentials is unknown, so the margin is capped by what remains.
+    const obtainedAt = yield* Clock.currentTimeMillis
+    return yield* startFlow<TokenEndpoint | CredentialStore>({
+      machine: savedCredentialsMachine,
+      input: {
+        renewsWith: "refresh_token",
+        marginMs: config.marginMs,
+        obtained: { credentials, obtainedAt },
+      },
+      actors: (runtime) => ({
+        renew: fromEffect(runtime, renew(config)),
+        persist: fromEffect(runtime, persist(config)),
+        revoke: fromEffect(runtime, revoke(config)),
+      }),
+      replayOn401: true,
+      fetch: options.fetch,
+      release,
+    })
+  })
+
+/**
+ * Starts a saved credentials source in the current scope.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export const make = <Scope extends string>(
+  options: SavedCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
+): Effect.Effect<TokenSourceEffect, ConfigError, TokenEndpoint | CredentialStore | Scope.Scope> =>
+  start(options).pipe(Effect.map(toEffectSource))
+
+/**
+ * Resumes stored credentials, renewing with the refresh token. `onCredentialsRefreshed` is
+ * awaited with every new set (a rotated refresh token included) before any caller gets it.
+ *
+ * @example
+ * ```ts
+ * const user = savedCredentials({
+ *   provider: providers.spotify, clientId, credentials: JSON.parse(await readFile("tokens.json", "utf8")),
+ *   onCredentialsRefreshed: (next) => writeFile("tokens.json", JSON.stringify(next)),
+ * })
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export const savedCredentials = <Scope extends string>(
+  options: SavedCredentialsOptions<Scope> & PlatformOptions,
+): TokenSource => runDetached(platformLayer(options), (release) => start(options, release))

@@ -1,0 +1,235 @@
+/**
+ * What every flow yields: a source of access tokens that renews itself. The Promise interface is
+ * for callers who never touch Effect; `TokenSourceEffect` is the same source for those who do.
+ *
+ * @module
+ */
+import type * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type { Actor, SnapshotFrom } from "xstate"
+import type { Credentials } from "./Credentials.js"
+import type { GrantflowError } from "./Errors.js"
+import { ReauthenticationRequired } from "./Errors.js"
+import type { authorizationCodeMachine } from "./machines/authorizationCode.js"
+import { canRenew, isExpired, needsRenewal } from "./machines/lifecycle.js"
+
+/** A flow's state as callers may see it: no tokens, so it can be logged or shown. */
+export interface TokenSourceSnapshot {
+  /** The machine state: `valid`, `renewing`, `failed`, `reauthenticationRequired`, ... */
+  readonly status: string
+  readonly authorized: boolean
+  readonly expiresAt?: number | undefined
+  readonly scopes: ReadonlyArray<string>
+  readonly error?: unknown
+}
+
+/**
+ * A source of access tokens.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
+export interface TokenSource {
+  /** A valid access token, renewing first when it is due. Concurrent callers share one renewal. */
+  getAccessToken(): Promise<string>
+  /** The current credentials (renewed first when due): what an app persists. */
+  getCredentials(): Promise<Credentials>
+  /** The access token if it can be used right now without renewal, for code that cannot await. */
+  peekAccessToken(): string | undefined
+  /** `fetch` with `Authorization: Bearer`; on a 401 it renews once and replays once. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  /** RFC 7009 revocation where the provider has an endpoint; always forgets locally. */
+  revoke(): Promise<void>
+  /** Calls `listener` with each new snapshot; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: TokenSourceSnapshot) => void): () => void
+  /** Stops the flow and releases its resources. */
+  stop(): void
+}
+
+/**
+ * The same source for Effect users: failures in the error channel.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
+export interface TokenSourceEffect {
+  readonly accessToken: Effect.Effect<string, GrantflowError>
+  readonly credentials: Effect.Effect<Credentials, GrantflowError>
+  readonly revoke: Effect.Effect<void, GrantflowError>
+  /** The Promise interface over the same running flow. */
+  readonly source: TokenSource
+}
+
+/** Every flow machine shares the lifecycle's snapshot shape. */
+export type FlowActor = Actor<typeof authorizationCodeMachine>
+type FlowSnapshot = SnapshotFrom<typeof authorizationCodeMachine>
+
+/** How a flow's actor is wired to the outside world. */
+export interface ActorTokenSourceOptions {
+  readonly actor: FlowActor
+  readonly clock: Clock.Clock
+  readonly fetch: typeof globalThis.fetch
+  /** Whether a 401 may trigger renewal and a replay (never for static tokens). */
+  readonly replayOn401: boolean
+  readonly release: () => void
+}
+
+const insufficientScope = /error\s*=\s*"?insufficient_scope/i
+
+/** A TokenSource over a running flow actor. */
+export class ActorTokenSource implements TokenSource {
+  readonly #actor: FlowActor
+  readonly #clock: Clock.Clock
+  readonly #fetch: typeof globalThis.fetch
+  readonly #replayOn401: boolean
+  readonly #release: () => void
+  #cachedToken: string | undefined
+  #cachedPromise: Promise<string> | undefined
+  #settling: Promise<FlowSnapshot> | undefined
+
+  constructor(options: ActorTokenSourceOptions) {
+    this.#actor = options.actor
+    this.#clock = options.clock
+    this.#fetch = options.fetch
+    this.#replayOn401 = options.replayOn401
+    this.#release = options.release
+  }
+
+  peekAccessToken(): string | undefined {
+    const snapshot = this.#actor.getSnapshot()
+    const credentials = snapshot.context.credentials
+    if (credentials === undefined || !snapshot.hasTag("authorized")) return undefined
+    const now = this.#clock.unsafeCurrentTimeMillis()
+    const context = snapshot.context
+    if (canRenew(context) ? needsRenewal(context, now) : isExpired(credentials, now)) return undefined
+    return credentials.accessToken
+  }
+
+  getAccessToken(): Promise<string> {
+    const token = this.peekAccessToken()
+    if (token === undefined) return this.#settle().then((credentials) => credentials.accessToken)
+    // The cached path allocates nothing: the same settled promise serves every call for a token.
+    if (token !== this.#cachedToken || this.#cachedPromise === undefined) {
+      this.#cachedToken = token
+      this.#cachedPromise = Promise.resolve(token)
+    }
+    return this.#cachedPromise
+  }
+
+  getCredentials(): Promise<Credentials> {
+    const token = this.peekAccessToken()
+    const credentials = this.#actor.getSnapshot().context.credentials
+    return token !== undefined && credentials !== undefined ? Promise.resolve(credentials) : this.#settle()
+  }
+
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    // A Request can be sent once; keep the original to build the replay from.
+    const original = new Request(input, init)
+    const token = await this.getAccessToken()
+    const response = await this.#fetch(withBearer(original.clone(), token))
+    if (response.status !== 401 || !this.#replayOn401) return response
+    if (insufficientScope.test(response.headers.get("www-authenticate") ?? "")) return response
+    this.#actor.send({ type: "UNAUTHORIZED", accessToken: token })
+    const renewed = await this.#settle()
+    if (renewed.accessToken === token) return response
+    await response.body?.cancel()
+    return this.#fetch(withBearer(original, renewed.accessToken))
+  }
+
+  async revoke(): Promise<void> {
+    let snapshot = await this.#whenIdle()
+    if (snapshot.status === "done") return
+    this.#actor.send({ type: "REVOKE_REQUESTED" })
+    snapshot = await this.#whenIdle()
+    if (snapshot.context.revokeFailure !== undefined) throw snapshot.context.revokeFailure
+  }
+
+  /** Sends an event to the flow's machine (adapters and embedders). */
+  send(event: Parameters<FlowActor["send"]>[0]): void {
+    this.#actor.send(event)
+  }
+
+  /** Hands the authorization callback to the machine and waits for the exchange's outcome. */
+  async receiveCallback(callback: string | URL | URLSearchParams): Promise<void> {
+    this.#actor.send({ type: "CALLBACK_RECEIVED", callback })
+    const snapshot = await this.#whenIdle()
+    if (!snapshot.hasTag("authorized")) throw snapshot.context.error
+  }
+
+  subscribe(listener: (snapshot: TokenSourceSnapshot) => void): () => void {
+    const subscription = this.#actor.subscribe((snapshot) => listener(view(snapshot)))
+    return () => subscription.unsubscribe()
+  }
+
+  stop(): void {
+    this.#actor.stop()
+    this.#release()
+  }
+
+  /** Asks for a token when none can be answered now, then waits for the one outcome all share. */
+  async #settle(): Promise<Credentials> {
+    let snapshot = this.#actor.getSnapshot()
+    if (!snapshot.hasTag("busy") && snapshot.status === "active") {
+      this.#actor.send({ type: "ACCESS_TOKEN_REQUESTED", now: this.#clock.unsafeCurrentTimeMillis() })
+    }
+    snapshot = await this.#whenIdle()
+    const credentials = snapshot.context.credentials
+    if (snapshot.hasTag("authorized") && credentials !== undefined) return credentials
+    throw snapshot.context.error ?? new ReauthenticationRequired({ reason: "Revoked" })
+  }
+
+  /** One shared promise per busy period, so a thousand waiters make one subscription. */
+  #whenIdle(): Promise<FlowSnapshot> {
+    const current = this.#actor.getSnapshot()
+    if (!current.hasTag("busy")) return Promise.resolve(current)
+    this.#settling ??= new Promise<FlowSnapshot>((resolve, reject) => {
+      const done = (snapshot: FlowSnapshot) => {
+        subscription.unsubscribe()
+        this.#settling = undefined
+        resolve(snapshot)
+      }
+      const subscription = this.#actor.subscribe({
+        next: (snapshot) => {
+          if (!snapshot.hasTag("busy")) done(snapshot)
+        },
+        complete: () => done(this.#actor.getSnapshot()),
+        error: (error) => {
+          this.#settling = undefined
+          reject(error)
+        },
+      })
+    })
+    return this.#settling
+  }
+}
+
+const withBearer = (request: Request, token: string): Request => {
+  request.headers.set("authorization", `Bearer ${token}`)
+  return request
+}
+
+const view = (snapshot: FlowSnapshot): TokenSourceSnapshot => ({
+  status: typeof snapshot.value === "string" ? snapshot.value : JSON.stringify(snapshot.value),
+  authorized: snapshot.hasTag("authorized"),
+  expiresAt: snapshot.context.credentials?.expiresAt,
+  scopes: snapshot.context.credentials?.scopes ?? [],
+  error: snapshot.context.error,
+})
+
+/**
+ * The Effect face of a running source.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
+export const toEffectSource = (source: TokenSource): TokenSourceEffect => ({
+  accessToken: Effect.suspend(() => {
+    const token = source.peekAccessToken()
+    return token === undefined
+      ? Effect.tryPromise({ try: () => source.getAccessToken(), catch: (error) => error as GrantflowError })
+      : Effect.succeed(token)
+  }),
+  credentials: Effect.tryPromise({
+    try: () => source.getCredentials(),
+    catch: (error) => error as GrantflowError,
+  }),
+  revoke: Effect.tryPromise({ try: () => source.revoke(), catch: (error) => error as GrantflowError }),
+  source,
+})

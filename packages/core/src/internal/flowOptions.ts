@@ -1,0 +1,49 @@
+import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
+import { ConfigError } from "../Errors.js"
+import { defaultMarginMs } from "../machines/lifecycle.js"
+import type { Provider } from "../Provider.js"
+import type { CredentialsListener, FlowConfig } from "./flowEffects.js"
+
+/** Options every flow that talks to a provider shares. */
+export interface ProviderFlowOptions<Scope extends string> {
+  readonly provider: Provider<Scope>
+  readonly clientId: string
+  /** Absent for public clients (SPAs, CLIs, mobile apps), which use PKCE instead. */
+  readonly clientSecret?: string | Redacted.Redacted<string> | undefined
+  readonly scopes?: ReadonlyArray<NoInfer<Scope>> | undefined
+  /** Renew this long before expiry (never more than half the token's lifetime). Default 60 s. */
+  readonly renewalMarginMs?: number | undefined
+  /** The credential store key; defaults to one per client and provider. */
+  readonly storeKey?: string | undefined
+  /** Awaited with new credentials before any caller gets them; a failure is the caller's error. */
+  readonly onCredentialsRefreshed?: CredentialsListener | undefined
+}
+
+/** Validates options into the configuration the flow's actors use. */
+export const flowConfig = <Scope extends string>(
+  options: ProviderFlowOptions<Scope>,
+  renewsWith: FlowConfig["renewsWith"],
+): Either.Either<FlowConfig, ConfigError> => {
+  if (options.clientId === "") return Either.left(new ConfigError({ reason: "clientId must not be empty." }))
+  const secret = options.clientSecret
+  const clientSecret = secret === undefined || Redacted.isRedacted(secret) ? secret : Redacted.make(secret)
+  if (clientSecret !== undefined && Redacted.value(clientSecret) === "") {
+    return Either.left(
+      new ConfigError({ reason: "clientSecret must not be empty; omit it for a public client." }),
+    )
+  }
+  const marginMs = options.renewalMarginMs ?? defaultMarginMs
+  if (!Number.isFinite(marginMs) || marginMs < 0) {
+    return Either.left(new ConfigError({ reason: "renewalMarginMs must be a non-negative number." }))
+  }
+  return Either.right({
+    provider: options.provider,
+    client: { clientId: options.clientId, clientSecret },
+    scopes: [...(options.scopes ?? [])],
+    storeKey: options.storeKey ?? `${options.provider.tokenEndpoint}#${options.clientId}`,
+    marginMs,
+    renewsWith,
+    onCredentialsRefreshed: options.onCredentialsRefreshed,
+  })
+}

@@ -1,0 +1,44 @@
+/**
+ * Client credentials: app-only tokens for backends, daemons and scripts. There is no refresh
+ * token; when the token is due the machine requests a new one.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ * @module
+ */
+import {
+  failed,
+  initialContext,
+  lifecycle,
+  persisting,
+  reauthenticationRequired,
+  renewing,
+  revoking,
+  valid,
+} from "./lifecycle.js"
+
+/**
+ * The client credentials flow as a statechart. Its `renew` actor requests a token with the
+ * `client_credentials` grant.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+ */
+export const clientCredentialsMachine = lifecycle.createMachine({
+  id: "clientCredentials",
+  initial: "idle",
+  context: ({ input }) => initialContext({ ...input, renewsWith: "client_credentials" }),
+  states: {
+    /** No token yet: the first call requests one. */
+    idle: {
+      on: {
+        ACCESS_TOKEN_REQUESTED: { target: "renewing" },
+        REVOKE_REQUESTED: { target: "revoking" },
+      },
+    },
+    valid,
+    renewing,
+    persisting,
+    failed,
+    revoking,
+    reauthenticationRequired,
+  },
+})

@@ -1,0 +1,30 @@
+/**
+ * Saved credentials: resume a user's stored tokens, renewing with the refresh token and telling
+ * the app each time the credentials change.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @module
+ */
+import {
+  failed,
+  initialContext,
+  lifecycle,
+  persisting,
+  reauthenticationRequired,
+  renewing,
+  revoking,
+  valid,
+} from "./lifecycle.js"
+
+/**
+ * The saved credentials flow as a statechart: it starts `valid` with the given credentials (due
+ * for renewal at once if they have expired).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export const savedCredentialsMachine = lifecycle.createMachine({
+  id: "savedCredentials",
+  initial: "valid",
+  context: ({ input }) => initialContext({ ...input, renewsWith: "refresh_token" }),
+  states: { valid, renewing, persisting, failed, revoking, reauthenticationRequired },
+})

@@ -1,0 +1,16 @@
+/**
+ * The HttpClient core uses outside Node (browsers, edge runtimes, Deno, Bun): the platform's
+ * `fetch`, with no Node built-in on this path.
+ *
+ * @module
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+
+/** The default HttpClient wherever `fetch` is the only transport; see `packages/bench/README.md`. */
+export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(HttpClient.HttpClient, HttpClient.withTracerPropagation(false)),
+).pipe(Layer.provide(FetchHttpClient.layer))

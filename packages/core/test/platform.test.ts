@@ -1,0 +1,155 @@
+import { createServer } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { describe, expect, it } from "@effect/vitest"
+import * as HttpFetch from "@grantflow/core/platform/httpFetch"
+import * as HttpNode from "@grantflow/core/platform/httpNode"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import { layer as platformLayer } from "#platform/http"
+
+const tokenBody = { access_token: "at-1", token_type: "Bearer", expires_in: 3600 }
+
+/** A token endpoint on 127.0.0.1: records each form body and every socket the client opens. */
+const tokenServer = Effect.acquireRelease(
+  Effect.async<{
+    readonly url: string
+    readonly bodies: Array<{ readonly contentType: string | undefined; readonly body: string }>
+    readonly connections: () => number
+    readonly openSockets: () => number
+    readonly close: Effect.Effect<void>
+  }>((resume) => {
+    const bodies: Array<{ contentType: string | undefined; body: string }> = []
+    const sockets = new Set<Socket>()
+    let connections = 0
+    const server = createServer((request, response) => {
+      let body = ""
+      request.setEncoding("utf8")
+      request.on("data", (chunk: string) => {
+        body += chunk
+      })
+      request.on("end", () => {
+        bodies.push({ contentType: request.headers["content-type"], body })
+        const status = new URLSearchParams(body).get("grant_type") === "client_credentials" ? 200 : 400
+        const answer = status === 200 ? tokenBody : { error: "unsupported_grant_type" }
+        response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(answer))
+      })
+    })
+    server.on("connection", (socket: Socket) => {
+      connections++
+      sockets.add(socket)
+      socket.on("close", () => sockets.delete(socket))
+    })
+    const close = Effect.async<void>((done) => {
+      server.close(() => done(Effect.void))
+      server.closeAllConnections()
+    })
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      resume(
+        Effect.succeed({
+          url: `http://127.0.0.1:${port}/token`,
+          bodies,
+          connections: () => connections,
+          openSockets: () => sockets.size,
+          close,
+        }),
+      )
+    })
+  }),
+  (server) => server.close,
+)
+
+const postForm = (url: string, grantType: string) =>
+  Effect.flatMap(HttpClient.HttpClient, (client) =>
+    client.execute(
+      HttpClientRequest.post(url).pipe(
+        HttpClientRequest.bodyUrlParams({ grant_type: grantType, scope: "a b" }),
+        HttpClientRequest.acceptJson,
+      ),
+    ),
+  )
+
+const layers = [
+  { name: "httpNode", layer: HttpNode.layer },
+  { name: "httpFetch", layer: HttpFetch.layer },
+] as const
+
+describe("platform HTTP layers", () => {
+  it("#platform/http is the Node layer under the node condition", () => {
+    expect(platformLayer).toBe(HttpNode.layer)
+  })
+
+  for (const { name, layer } of layers) {
+    describe(name, () => {
+      it.effect("POSTs a form body and reads the JSON response", () =>
+        Effect.gen(function* () {
+          const server = yield* tokenServer
+          const response = yield* postForm(server.url, "client_credentials")
+          expect(response.status).toBe(200)
+          expect(response.headers["content-type"]).toBe("application/json")
+          expect(yield* response.json).toEqual(tokenBody)
+          expect(server.bodies).toEqual([
+            {
+              contentType: "application/x-www-form-urlencoded",
+              body: "grant_type=client_credentials&scope=a+b",
+            },
+          ])
+          // A 4xx is a response, not a transport failure: its JSON body is readable.
+          const rejected = yield* postForm(server.url, "password")
+          expect(rejected.status).toBe(400)
+          expect(yield* rejected.json).toEqual({ error: "unsupported_grant_type" })
+        }).pipe(Effect.provide(layer), Effect.scoped),
+      )
+
+      it.effect("reuses connections across 20 sequential requests", () =>
+        Effect.gen(function* () {
+          const server = yield* tokenServer
+          for (let i = 0; i < 20; i++) {
+            const response = yield* postForm(server.url, "client_credentials")
+            yield* response.json
+          }
+          expect(server.bodies).toHaveLength(20)
+          expect(server.connections()).toBeLessThanOrEqual(2)
+        }).pipe(Effect.provide(layer), Effect.scoped),
+      )
+
+      it.effect("reports a refused connection as a Transport error (the retryable kind)", () =>
+        Effect.gen(function* () {
+          const url = yield* Effect.scoped(Effect.map(tokenServer, (server) => server.url))
+          const error = yield* Effect.flip(postForm(url, "client_credentials"))
+          expect(error._tag).toBe("RequestError")
+          expect(error.reason).toBe("Transport")
+        }).pipe(Effect.provide(layer)),
+      )
+    })
+  }
+
+  it.effect("httpNode closes its sockets when the layer is released", () =>
+    Effect.gen(function* () {
+      const server = yield* tokenServer
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(HttpNode.layer, scope)
+      for (let i = 0; i < 3; i++) {
+        const response = yield* postForm(server.url, "client_credentials").pipe(Effect.provide(context))
+        yield* response.json
+      }
+      expect(server.openSockets()).toBeGreaterThan(0)
+      yield* Scope.close(scope, Exit.void)
+      // The client, not the server, hangs up: nothing of the layer outlives its scope.
+      for (let i = 0; i < 100 && server.openSockets() > 0; i++) yield* Effect.promise(() => sleep(10))
+      expect(server.openSockets()).toBe(0)
+      // A released layer sends nothing more.
+      const after = yield* Effect.either(
+        postForm(server.url, "client_credentials").pipe(Effect.provide(context)),
+      )
+      expect(after._tag).toBe("Left")
+    }).pipe(Effect.scoped),
+  )
+})
+
+// Real time on purpose: @effect/vitest's it.effect runs on the TestClock.
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
