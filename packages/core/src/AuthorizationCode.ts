@@ -16,11 +16,17 @@ import type { CallbackError } from "./AuthorizationResponse.js"
 import type { CredentialStore } from "./CredentialStore.js"
 import * as Entropy from "./Entropy.js"
 import { ConfigError, type GrantflowError } from "./Errors.js"
-import { exchangeCode, persist, renew, revoke } from "./internal/flowEffects.js"
+import { exchangeCode } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
 import { fromEffect } from "./internal/fromEffect.js"
 import { runPromise } from "./internal/runPromise.js"
-import { type PlatformOptions, platformLayer, runDetachedPromise, startFlow } from "./internal/startFlow.js"
+import {
+  type PlatformOptions,
+  platformLayer,
+  renewalActors,
+  runDetachedPromise,
+  startFlow,
+} from "./internal/startFlow.js"
 import { authorizationCodeMachine } from "./machines/authorizationCode.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import {
@@ -81,9 +87,7 @@ const start = <Scope extends string>(
             { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
           ),
         ),
-        renew: fromEffect(runtime, renew(config)),
-        persist: fromEffect(runtime, persist(config)),
-        revoke: fromEffect(runtime, revoke(config)),
+        ...renewalActors(config)(runtime),
       }),
       replayOn401: true,
       fetch: options.fetch,

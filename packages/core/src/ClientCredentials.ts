@@ -7,10 +7,14 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { ConfigError } from "./Errors.js"
-import { persist, renew, revoke } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
-import { fromEffect } from "./internal/fromEffect.js"
-import { type PlatformOptions, platformLayer, runDetached, startFlow } from "./internal/startFlow.js"
+import {
+  type PlatformOptions,
+  platformLayer,
+  renewalActors,
+  runDetached,
+  startFlow,
+} from "./internal/startFlow.js"
 import { clientCredentialsMachine } from "./machines/clientCredentials.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
@@ -44,11 +48,7 @@ const start = <Scope extends string>(
     return yield* startFlow<TokenEndpoint | CredentialStore>({
       machine: clientCredentialsMachine,
       input: { renewsWith: "client_credentials", marginMs: config.marginMs },
-      actors: (runtime) => ({
-        renew: fromEffect(runtime, renew(config)),
-        persist: fromEffect(runtime, persist(config)),
-        revoke: fromEffect(runtime, revoke(config)),
-      }),
+      actors: renewalActors(config),
       replayOn401: true,
       fetch: options.fetch,
       release,

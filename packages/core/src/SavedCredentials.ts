@@ -9,10 +9,14 @@ import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { type Credentials, decodeCredentials } from "./Credentials.js"
 import { ConfigError } from "./Errors.js"
-import { persist, renew, revoke } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
-import { fromEffect } from "./internal/fromEffect.js"
-import { type PlatformOptions, platformLayer, runDetached, startFlow } from "./internal/startFlow.js"
+import {
+  type PlatformOptions,
+  platformLayer,
+  renewalActors,
+  runDetached,
+  startFlow,
+} from "./internal/startFlow.js"
 import { savedCredentialsMachine } from "./machines/savedCredentials.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
@@ -45,11 +49,7 @@ const start = <Scope extends string>(
         marginMs: config.marginMs,
         obtained: { credentials, obtainedAt },
       },
-      actors: (runtime) => ({
-        renew: fromEffect(runtime, renew(config)),
-        persist: fromEffect(runtime, persist(config)),
-        revoke: fromEffect(runtime, revoke(config)),
-      }),
+      actors: renewalActors(config),
       replayOn401: true,
       fetch: options.fetch,
       release,

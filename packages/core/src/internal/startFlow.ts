@@ -12,6 +12,8 @@ import type { authorizationCodeMachine } from "../machines/authorizationCode.js"
 import type { LifecycleInput } from "../machines/lifecycle.js"
 import * as TokenEndpoint from "../TokenEndpoint.js"
 import { ActorTokenSource } from "../TokenSource.js"
+import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
+import { fromEffect } from "./fromEffect.js"
 
 type FlowMachine = typeof authorizationCodeMachine
 type Actors = NonNullable<Parameters<FlowMachine["provide"]>[0]["actors"]>
@@ -25,6 +27,14 @@ export interface PlatformOptions {
   /** What `TokenSource.fetch` sends requests with; defaults to the global `fetch`. */
   readonly fetch?: typeof globalThis.fetch | undefined
 }
+
+/** The actors every renewing flow provides, bound to an Effect runtime. */
+export const renewalActors =
+  (config: FlowConfig) => (runtime: Runtime.Runtime<TokenEndpoint.TokenEndpoint | CredentialStore>) => ({
+    renew: fromEffect(runtime, renew(config)),
+    persist: fromEffect(runtime, persist(config)),
+    revoke: fromEffect(runtime, revoke(config)),
+  })
 
 /** Runs a flow machine with its actors bound to the current Effect runtime; stops with the scope. */
 export const startFlow = <R>(options: {

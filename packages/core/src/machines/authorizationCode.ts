@@ -6,16 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  * @module
  */
-import {
-  failed,
-  initialContext,
-  lifecycle,
-  persisting,
-  reauthenticationRequired,
-  renewing,
-  revoking,
-  valid,
-} from "./lifecycle.js"
+import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
 
 /**
  * The authorization code flow as a statechart. A callback whose `iss` or `state` does not match
@@ -62,11 +53,6 @@ export const authorizationCodeMachine = lifecycle.createMachine({
     },
     /** The callback was refused or the code could not be exchanged: this login is over. */
     rejected: { type: "final" },
-    valid,
-    renewing,
-    persisting,
-    failed,
-    revoking,
-    reauthenticationRequired,
+    ...renewalStates,
   },
 })

@@ -5,16 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  * @module
  */
-import {
-  failed,
-  initialContext,
-  lifecycle,
-  persisting,
-  reauthenticationRequired,
-  renewing,
-  revoking,
-  valid,
-} from "./lifecycle.js"
+import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
 
 /**
  * The client credentials flow as a statechart. Its `renew` actor requests a token with the
@@ -34,11 +25,6 @@ export const clientCredentialsMachine = lifecycle.createMachine({
         REVOKE_REQUESTED: { target: "revoking" },
       },
     },
-    valid,
-    renewing,
-    persisting,
-    failed,
-    revoking,
-    reauthenticationRequired,
+    ...renewalStates,
   },
 })

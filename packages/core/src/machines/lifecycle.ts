@@ -292,3 +292,6 @@ export const revoking = lifecycle.createStateConfig({
 
 /** The end: the user must log in again. Nothing leaves this state. */
 export const reauthenticationRequired = lifecycle.createStateConfig({ type: "final" })
+
+/** The states of every flow that renews, to spread into a machine's `states`. */
+export const renewalStates = { valid, renewing, persisting, failed, revoking, reauthenticationRequired }

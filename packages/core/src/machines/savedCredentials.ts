@@ -5,16 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @module
  */
-import {
-  failed,
-  initialContext,
-  lifecycle,
-  persisting,
-  reauthenticationRequired,
-  renewing,
-  revoking,
-  valid,
-} from "./lifecycle.js"
+import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
 
 /**
  * The saved credentials flow as a statechart: it starts `valid` with the given credentials (due
@@ -26,5 +17,5 @@ export const savedCredentialsMachine = lifecycle.createMachine({
   id: "savedCredentials",
   initial: "valid",
   context: ({ input }) => initialContext({ ...input, renewsWith: "refresh_token" }),
-  states: { valid, renewing, persisting, failed, revoking, reauthenticationRequired },
+  states: renewalStates,
 })
