@@ -9,7 +9,10 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
-/** The default HttpClient wherever `fetch` is the only transport; see `packages/bench/README.md`. */
+/**
+ * The default HttpClient wherever `fetch` is the transport: trace headers are not sent to a
+ * third-party authorization server (measured in `packages/bench/README.md`).
+ */
 export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
   HttpClient.HttpClient,
   Effect.map(HttpClient.HttpClient, HttpClient.withTracerPropagation(false)),
