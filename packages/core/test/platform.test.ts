@@ -153,3 +153,29 @@ describe("platform HTTP layers", () => {
 
 // Real time on purpose: @effect/vitest's it.effect runs on the TestClock.
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+describe("redirects", () => {
+  it.each(layers)(
+    "$name does not follow a redirect, so a form body never travels to its target",
+    async ({ layer }) => {
+      const hits: Array<string> = []
+      const server = createServer((request, response) => {
+        hits.push(request.url ?? "")
+        request.resume()
+        response.writeHead(307, { location: "/elsewhere" }).end()
+      })
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      const { port } = server.address() as AddressInfo
+      try {
+        const response = await Effect.runPromise(
+          postForm(`http://127.0.0.1:${port}/token`, "client_credentials").pipe(Effect.provide(layer)),
+        )
+        expect(response.status).toBe(307)
+        expect(hits).toEqual(["/token"])
+      } finally {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+      }
+    },
+  )
+})

@@ -11,9 +11,14 @@ import * as Layer from "effect/Layer"
 
 /**
  * The default HttpClient wherever `fetch` is the transport: trace headers are not sent to a
- * third-party authorization server (measured in `packages/bench/README.md`).
+ * third-party authorization server (measured in `packages/bench/README.md`), and redirects are
+ * not followed: a 307 or 308 would re-send a form body holding secrets to wherever it points, so
+ * a redirect comes back as the response it is (like undici's `request` on the Node path).
  */
 export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
   HttpClient.HttpClient,
   Effect.map(HttpClient.HttpClient, HttpClient.withTracerPropagation(false)),
-).pipe(Layer.provide(FetchHttpClient.layer))
+).pipe(
+  Layer.provide(FetchHttpClient.layer),
+  Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })),
+)
