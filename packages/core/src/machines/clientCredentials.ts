@@ -26,5 +26,10 @@ export const clientCredentialsMachine = lifecycle.createMachine({
       },
     },
     ...renewalStates,
+    // Its own grant always renews, so `valid` has no way to a dead end.
+    valid: {
+      ...renewalStates.valid,
+      on: { ...renewalStates.valid.on, ACCESS_TOKEN_REQUESTED: { guard: "shouldRenew", target: "renewing" } },
+    },
   },
 })

@@ -145,6 +145,8 @@ export const lifecycle = setup({
     requiresReauthentication: (_, params: { readonly error: unknown }) =>
       tagOf(params.error) === "ReauthenticationRequired",
     lostUnsaved: (_, params: { readonly error: unknown }) => unsavedOf(params.error) !== undefined,
+    replacementHasToken: ({ event }) =>
+      event.type === "CREDENTIALS_REPLACED" && event.obtained.credentials.accessToken !== "",
     callbackAccepted: ({ context, event }) =>
       event.type === "CALLBACK_RECEIVED" &&
       context.expectation !== undefined &&
@@ -230,15 +232,16 @@ export const renewing = lifecycle.createStateConfig({
       actions: { type: "adopt", params: ({ event }) => ({ obtained: event.output }) },
     },
     onError: [
-      {
-        guard: { type: "requiresReauthentication", params: ({ event }) => ({ error: event.error }) },
-        target: "reauthenticationRequired",
-        actions: { type: "recordError", params: ({ event }) => ({ error: event.error }) },
-      },
+      // Unsaved credentials are kept first, whatever else the error says.
       {
         guard: { type: "lostUnsaved", params: ({ event }) => ({ error: event.error }) },
         target: "failed",
         actions: { type: "keepUnsaved", params: ({ event }) => ({ error: event.error }) },
+      },
+      {
+        guard: { type: "requiresReauthentication", params: ({ event }) => ({ error: event.error }) },
+        target: "reauthenticationRequired",
+        actions: { type: "recordError", params: ({ event }) => ({ error: event.error }) },
       },
       { target: "failed", actions: { type: "recordError", params: ({ event }) => ({ error: event.error }) } },
     ],

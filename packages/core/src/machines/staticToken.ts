@@ -5,7 +5,21 @@
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  * @module
  */
-import { initialContext, lifecycle } from "./lifecycle.js"
+import { initialContext, lifecycle, type Obtained } from "./lifecycle.js"
+
+const replace = {
+  guard: "replacementHasToken",
+  target: "valid",
+  actions: {
+    type: "adopt",
+    params: ({ event }: { event: { type: string; obtained?: Obtained } }) => ({ obtained: event.obtained! }),
+  },
+} as const
+
+const forget = {
+  target: "reauthenticationRequired",
+  actions: { type: "forget", params: { revokeFailure: undefined } },
+} as const
 
 /**
  * The static token flow as a statechart: `valid` until `expiresAt`, then `expired` until the
@@ -22,28 +36,12 @@ export const staticTokenMachine = lifecycle.createMachine({
       tags: ["authorized"],
       on: {
         ACCESS_TOKEN_REQUESTED: { guard: "expiredForGood", target: "expired", actions: "expire" },
-        CREDENTIALS_REPLACED: {
-          target: "valid",
-          actions: { type: "adopt", params: ({ event }) => ({ obtained: event.obtained }) },
-        },
-        REVOKE_REQUESTED: {
-          target: "reauthenticationRequired",
-          actions: { type: "forget", params: { revokeFailure: undefined } },
-        },
+        CREDENTIALS_REPLACED: replace,
+        REVOKE_REQUESTED: forget,
       },
     },
-    expired: {
-      on: {
-        CREDENTIALS_REPLACED: {
-          target: "valid",
-          actions: { type: "adopt", params: ({ event }) => ({ obtained: event.obtained }) },
-        },
-        REVOKE_REQUESTED: {
-          target: "reauthenticationRequired",
-          actions: { type: "forget", params: { revokeFailure: undefined } },
-        },
-      },
-    },
+    // Handlers sit on each state, not the root: a done machine must ignore every event.
+    expired: { on: { CREDENTIALS_REPLACED: replace, REVOKE_REQUESTED: forget } },
     reauthenticationRequired: { type: "final" },
   },
 })

@@ -1,0 +1,225 @@
+/**
+ * Shared fixtures for the machine tests: the four flow machines driven through XState's pure
+ * `initialTransition` / `transition`, with invoked actors completed by hand (nothing is started).
+ */
+
+import { expect } from "vitest"
+import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, TransitionDefinition } from "xstate"
+import { initialTransition, transition } from "xstate"
+import type { CallbackExpectation } from "../../src/AuthorizationResponse.js"
+import type { Credentials } from "../../src/Credentials.js"
+import { OAuthError, PersistenceError, ReauthenticationRequired, TransportError } from "../../src/Errors.js"
+import type { LifecycleContext, LifecycleEvent, LifecycleInput, Obtained } from "../../src/machines/index.js"
+import { machines, withUnsaved } from "../../src/machines/index.js"
+
+export type FlowName = "clientCredentials" | "authorizationCode" | "savedCredentials" | "staticToken"
+export type FlowMachine = AnyStateMachine
+
+/** The ids of the invoked actors; they equal the `src` names. */
+export type ActorId = "renew" | "persist" | "exchangeCode" | "revoke"
+export const actorIds: ReadonlyArray<ActorId> = ["renew", "persist", "exchangeCode", "revoke"]
+/** The actors that make (or stand in for) a token request: at most one may run at a time. */
+export const requestActors: ReadonlyArray<ActorId> = ["renew", "exchangeCode", "persist"]
+
+export type ActorEvent =
+  | { readonly type: `xstate.done.actor.${ActorId}`; readonly output: unknown }
+  | { readonly type: `xstate.error.actor.${ActorId}`; readonly error: unknown }
+export type FlowEvent = LifecycleEvent | ActorEvent
+
+/** The snapshot as the tests read it: every flow machine shares the lifecycle context. */
+export interface Snap {
+  readonly value: unknown
+  readonly status: "active" | "done" | "error" | "stopped"
+  readonly context: LifecycleContext
+  readonly children: Readonly<Record<string, unknown>>
+  hasTag(tag: string): boolean
+  matches(value: never): boolean
+}
+
+export const flowMachine = (name: FlowName): FlowMachine => machines[name] as unknown as AnyStateMachine
+
+export const start = (
+  machine: FlowMachine,
+  input: LifecycleInput,
+): [Snap, ReadonlyArray<{ type: string }>] => {
+  const [snapshot, actions] = initialTransition(machine, input)
+  return [snapshot as unknown as Snap, actions]
+}
+
+export const step = (
+  machine: FlowMachine,
+  snapshot: Snap,
+  event: FlowEvent,
+): [Snap, ReadonlyArray<{ type: string; params?: unknown }>] => {
+  const [next, actions] = transition(machine, snapshot as unknown as AnyMachineSnapshot, event as never)
+  return [next as unknown as Snap, actions as ReadonlyArray<{ type: string; params?: unknown }>]
+}
+
+/** The transitions XState selects for `event` in `snapshot` (what `transition` will take). */
+export const selected = (
+  machine: FlowMachine,
+  snapshot: Snap,
+  event: FlowEvent,
+): ReadonlyArray<TransitionDefinition<never, never>> =>
+  snapshot.status === "active"
+    ? (machine.getTransitionData(snapshot as unknown as AnyMachineSnapshot, event as never) as never)
+    : []
+
+export const stateName = (snapshot: Snap): string =>
+  typeof snapshot.value === "string" ? snapshot.value : JSON.stringify(snapshot.value)
+
+/** Every state node under the root (the root itself is not counted). */
+export const stateNodesOf = (machine: FlowMachine): ReadonlyArray<AnyStateNode> => {
+  const out: Array<AnyStateNode> = []
+  const walk = (node: AnyStateNode) => {
+    for (const child of Object.values(node.states) as Array<AnyStateNode>) {
+      out.push(child)
+      walk(child)
+    }
+  }
+  walk(machine.root)
+  return out
+}
+
+/** A stable name for one transition candidate: source, event type and its index among the candidates. */
+export const transitionKey = (
+  definition: { readonly source: AnyStateNode; readonly eventType: string },
+  identity: unknown = definition,
+): string => {
+  const candidates = definition.source.transitions.get(definition.eventType) ?? []
+  const index = candidates.indexOf(identity as never)
+  if (index < 0) throw new Error(`not a candidate of ${definition.source.id}: ${definition.eventType}`)
+  const candidate = candidates[index]
+  const target = candidate?.target?.map((node: AnyStateNode) => node.key).join(",") ?? "(self)"
+  const guard = candidate?.guard === undefined ? "" : `[${guardName(candidate.guard)}]`
+  return `${definition.source.key} --${definition.eventType}#${index}${guard}--> ${target}`
+}
+
+const guardName = (guard: unknown): string =>
+  typeof guard === "string"
+    ? guard
+    : typeof guard === "object" && guard !== null && "type" in guard
+      ? String(guard.type)
+      : "inline"
+
+/** Every transition candidate the machine defines, including invoke onDone / onError branches. */
+export const transitionKeysOf = (machine: FlowMachine): ReadonlyArray<string> =>
+  stateNodesOf(machine).flatMap((node) =>
+    [...node.transitions.entries()].flatMap(([eventType, candidates]) =>
+      candidates.map((candidate: { readonly source: AnyStateNode }) => {
+        expect(candidate.source).toBe(node)
+        return transitionKey({ ...candidate, source: node, eventType }, candidate)
+      }),
+    ),
+  )
+
+/** The state node ids a snapshot is in (flat or nested). */
+export const activeNodeIds = (machine: FlowMachine, snapshot: Snap): ReadonlyArray<string> =>
+  stateNodesOf(machine)
+    .filter((node) => snapshot.matches(toValue(node.path) as never))
+    .map((node) => node.id)
+
+const toValue = (path: ReadonlyArray<string>): unknown =>
+  path.length === 1 ? path[0] : { [path[0] as string]: toValue(path.slice(1)) }
+
+export const runningActors = (snapshot: Snap): ReadonlyArray<string> =>
+  Object.keys(snapshot.children).filter((id) => snapshot.children[id] !== undefined)
+
+/** The actor each invoking state runs. */
+export const invokedIn: Readonly<Record<string, ActorId>> = {
+  renewing: "renew",
+  persisting: "persist",
+  exchanging: "exchangeCode",
+  revoking: "revoke",
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------------------------
+
+export const T0 = 1_700_000_000_000
+export const hour = 3_600_000
+export const expiresAt = T0 + hour
+export const margin = 60_000
+
+export const credentials = (
+  accessToken: string,
+  refreshToken?: string,
+  expires = expiresAt,
+): Credentials => ({
+  accessToken,
+  tokenType: "Bearer",
+  scopes: [],
+  expiresAt: expires,
+  ...(refreshToken === undefined ? {} : { refreshToken }),
+})
+
+export const obtained = (accessToken: string, refreshToken?: string): Obtained => ({
+  credentials: credentials(accessToken, refreshToken),
+  obtainedAt: T0,
+})
+
+/** `now` values relative to the fixtures' expiry: before renewAt, inside the margin, after expiry. */
+export const nows = { early: T0 + 1_000, inMargin: expiresAt - margin / 2, expired: expiresAt + 1 } as const
+
+export const issuer = "https://auth.example.test"
+export const goodState = "Zx9_k2-Lq8wR4tY7uI0oP3aS6dF1gH5jK8lZ2xC4vB7"
+export const goodCode = "the-authorization-code"
+
+export const expectation: CallbackExpectation = {
+  provider: { issuer, authorizationResponseIssParameterSupported: true },
+  pending: { state: goodState, issuer },
+}
+
+export const callbackOf = (params: ReadonlyArray<readonly [string, string]>): string =>
+  `/callback?${new URLSearchParams(params.map(([k, v]) => [k, v])).toString()}`
+
+export const callbacks = {
+  good: callbackOf([
+    ["code", goodCode],
+    ["state", goodState],
+    ["iss", issuer],
+  ]),
+  wrongState: callbackOf([
+    ["code", goodCode],
+    ["state", `${goodState.slice(0, -1)}8`],
+    ["iss", issuer],
+  ]),
+  wrongIss: callbackOf([
+    ["code", goodCode],
+    ["state", goodState],
+    ["iss", "https://evil.example.test"],
+  ]),
+  denied: callbackOf([
+    ["error", "access_denied"],
+    ["state", goodState],
+    ["iss", issuer],
+  ]),
+} as const
+
+export const inputs = {
+  clientCredentials: { renewsWith: "client_credentials" },
+  authorizationCode: { renewsWith: "refresh_token", expectation },
+  savedCredentials: { renewsWith: "refresh_token", obtained: obtained("saved-at", "saved-rt") },
+  savedCredentialsNoRefresh: { renewsWith: "refresh_token", obtained: obtained("saved-at") },
+  staticToken: { renewsWith: "none", obtained: obtained("static-at") },
+} as const satisfies Record<string, LifecycleInput>
+
+export const errors = {
+  reauthentication: () => new ReauthenticationRequired({ reason: "InvalidGrant" }),
+  unsaved: (unsaved: Obtained) => withUnsaved(new PersistenceError({ reason: "Store" }), unsaved),
+  oauth: () => new OAuthError({ endpoint: "token", error: "invalid_client", status: 401 }),
+  transport: () => new TransportError({ reason: "Network", url: "https://auth.example.test/token" }),
+} as const
+
+export const done = (actor: ActorId, output: unknown): ActorEvent => ({
+  type: `xstate.done.actor.${actor}`,
+  output,
+})
+export const fail = (actor: ActorId, error: unknown): ActorEvent => ({
+  type: `xstate.error.actor.${actor}`,
+  error,
+})
+
+export const tagOf = (error: unknown): unknown =>
+  typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
