@@ -102,7 +102,10 @@ const start = <Scope extends string>(
 
 /**
  * Completes a login: checks the callback (`iss`, then `state`, then errors) and exchanges the
- * code once. A callback that fails the checks never reaches the token endpoint.
+ * code once. A callback that fails the checks never reaches the token endpoint. The new
+ * credentials are saved (store, then `onCredentialsRefreshed`) before the source is returned; if
+ * saving fails the result is a `PersistenceError` and, the code being spent, the login must be
+ * repeated.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
