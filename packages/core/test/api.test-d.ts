@@ -41,11 +41,11 @@ describe("the public API's types", () => {
       clientSecret: "s",
       scopes: ["user-read-email"],
     })
-    // @ts-expect-error: not a Spotify scope
     clientCredentials({
       provider: providers.spotify,
       clientId: "id",
       clientSecret: "s",
+      // @ts-expect-error: not a Spotify scope
       scopes: ["user-reed-email"],
     })
   })
