@@ -119,7 +119,8 @@ export const renew = (config: FlowConfig) => (input: { readonly credentials: Cre
         // The store holds the newest refresh token when someone else rotated it.
         const base = stored ?? input.credentials
         const response = yield* requestGrant(config, base).pipe(
-          Effect.tapErrorTag("ReauthenticationRequired", () => store.remove(config.storeKey)),
+          // The dead credentials leave the store; failing to remove them must not hide why.
+          Effect.tapErrorTag("ReauthenticationRequired", () => Effect.ignore(store.remove(config.storeKey))),
         )
         const obtained = toObtained(response, base, config.scopes)
         yield* save(config, obtained)
