@@ -1,4 +1,4 @@
-import { completeLogin, type DevServer, startDevServer } from "@grantflow/dev-server"
+import { completeLogin, type DevClient, type DevServer, startDevServer } from "@grantflow/dev-server"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import {
   authorizationUrl,
@@ -9,6 +9,12 @@ import {
   postForm,
   tokenRequest,
 } from "./helpers.js"
+
+/** Logs in through the real pages asking for `user-read-email` and returns the code. */
+const emailCode = async (server: DevServer, client: DevClient) =>
+  callbackParams(
+    await completeLogin(authorizationUrl(server, client, { scope: "user-read-email", state: makeState() })),
+  ).get("code")!
 
 describe("authorization code flows", () => {
   let server: DevServer
@@ -215,12 +221,9 @@ describe("authorization code flows", () => {
 
   it("a code works once: a second use fails and revokes the tokens it bought", async () => {
     const client = server.clients.web
-    const params = callbackParams(
-      await completeLogin(authorizationUrl(server, client, { scope: "user-read-email", state: makeState() })),
-    )
     const request = {
       grant_type: "authorization_code",
-      code: params.get("code")!,
+      code: await emailCode(server, client),
       redirect_uri: client.redirectUris[0]!,
     }
     const first = await tokenRequest(server, client, request)
@@ -239,12 +242,9 @@ describe("authorization code flows", () => {
 
   it("the code must be redeemed with the redirect_uri it was issued for", async () => {
     const client = server.clients.web
-    const params = callbackParams(
-      await completeLogin(authorizationUrl(server, client, { scope: "user-read-email", state: makeState() })),
-    )
     const token = await tokenRequest(server, client, {
       grant_type: "authorization_code",
-      code: params.get("code")!,
+      code: await emailCode(server, client),
       redirect_uri: client.redirectUris[1]!,
     })
     expect(token.status).toBe(400)
@@ -288,12 +288,9 @@ describe("authorization code flows", () => {
 
   it("the resource server rejects a token whose grant was revoked", async () => {
     const client = server.clients.web
-    const params = callbackParams(
-      await completeLogin(authorizationUrl(server, client, { scope: "user-read-email", state: makeState() })),
-    )
     const token = await tokenRequest(server, client, {
       grant_type: "authorization_code",
-      code: params.get("code")!,
+      code: await emailCode(server, client),
       redirect_uri: client.redirectUris[0]!,
     })
     const revoked = await postForm(`${server.issuer}/token/revocation`, client, {
@@ -318,12 +315,9 @@ describe("short-lived access tokens", () => {
 
   it("expire on time: 401 invalid_token at /v1, and the refresh token buys a new one", async () => {
     const client = server.clients.web
-    const params = callbackParams(
-      await completeLogin(authorizationUrl(server, client, { scope: "user-read-email", state: makeState() })),
-    )
     const token = await tokenRequest(server, client, {
       grant_type: "authorization_code",
-      code: params.get("code")!,
+      code: await emailCode(server, client),
       redirect_uri: client.redirectUris[0]!,
     })
     expect(token.body.expires_in).toBe(2)
