@@ -9,15 +9,21 @@ import type * as Scope from "effect/Scope"
 import {
   type BeginOptions,
   begin as beginRequest,
-  decodePendingLogin,
+  defaultPendingMaxAgeMs,
   type PendingLogin,
+  type SealingKey,
+  type SealOptions,
+  seal as sealPending,
+  unseal as unsealPending,
+  validatePendingLogin,
 } from "./AuthorizationRequest.js"
 import type { CallbackError } from "./AuthorizationResponse.js"
 import type { CredentialStore } from "./CredentialStore.js"
 import * as Entropy from "./Entropy.js"
-import { ConfigError, type GrantflowError } from "./Errors.js"
+import { ConfigError, type GrantflowError, InvalidPendingLogin } from "./Errors.js"
+import { markCompleted } from "./internal/completedLogins.js"
 import { exchangeCode } from "./internal/flowEffects.js"
-import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
 import { fromEffect } from "./internal/fromEffect.js"
 import { runPromise } from "./internal/runPromise.js"
 import {
@@ -38,10 +44,19 @@ import {
 
 /** What {@link complete} needs: the pending login from `begin` and the URL the server redirected to. */
 export interface CompleteOptions<Scope extends string> extends ProviderFlowOptions<Scope> {
-  /** The pending login `begin` returned, as stored (it is decoded again here). */
+  /**
+   * The pending login `begin` returned, as stored: it is decoded and checked again here as
+   * untrusted input. Consume it (delete the cookie or session entry) before calling `complete`,
+   * so a replayed callback finds nothing to complete.
+   */
   readonly pending: PendingLogin | unknown
-  /** The full callback URL, its path and query, or its query parameters. */
+  /**
+   * The full callback URL (its origin and path must be the pending login's `redirectUri`), its
+   * path and query, or its query parameters.
+   */
   readonly callbackUrl: string | URL | URLSearchParams
+  /** How long after `begin` the login may be completed. Default 10 minutes. */
+  readonly pendingMaxAgeMs?: number | undefined
 }
 
 /**
@@ -61,12 +76,10 @@ const start = <Scope extends string>(
   release?: () => void,
 ): Effect.Effect<ActorTokenSource, GrantflowError, TokenEndpoint | CredentialStore | Scope.Scope> =>
   Effect.gen(function* () {
-    const config = yield* flowConfig(options, "refresh_token")
-    const pending = yield* decodePendingLogin(options.pending).pipe(
-      Effect.mapError(
-        () => new ConfigError({ reason: "pending is not a pending login returned by begin()." }),
-      ),
-    )
+    // The grant is born here; its id stays with its credentials through every rotation.
+    const config = yield* flowConfig(options, "refresh_token", randomId())
+    const maxAgeMs = options.pendingMaxAgeMs ?? defaultPendingMaxAgeMs
+    const pending = yield* validatePendingLogin(options.pending, { provider: options.provider, maxAgeMs })
     if (config.client.clientSecret === undefined && pending.codeVerifier === undefined) {
       return yield* new ConfigError({
         reason: "a public client (no clientSecret) must use PKCE: begin({ pkce: true }).",
@@ -80,11 +93,13 @@ const start = <Scope extends string>(
         expectation: { provider: options.provider, pending },
       },
       actors: (runtime) => ({
-        exchangeCode: fromEffect(
-          runtime,
-          exchangeCode(
-            { ...config, scopes: config.scopes.length > 0 ? config.scopes : pending.scopes },
-            { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
+        exchangeCode: fromEffect(runtime, (input: Parameters<ReturnType<typeof exchangeCode>>[0]) =>
+          Effect.zipRight(
+            consume(pending, maxAgeMs),
+            exchangeCode(
+              { ...config, scopes: config.scopes.length > 0 ? config.scopes : pending.scopes },
+              { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
+            )(input),
           ),
         ),
         ...renewalActors(config)(runtime),
@@ -100,12 +115,23 @@ const start = <Scope extends string>(
     return source
   })
 
+// A pending login is exchanged once per process, whatever the adapter does with it.
+const consume = (pending: PendingLogin, maxAgeMs: number) =>
+  Effect.flatMap(
+    Effect.clockWith((clock) => clock.currentTimeMillis),
+    (now) =>
+      markCompleted(pending.state, pending.createdAt + maxAgeMs, now)
+        ? Effect.void
+        : Effect.fail(new InvalidPendingLogin({ reason: "AlreadyCompleted" })),
+  )
+
 /**
- * Completes a login: checks the callback (`iss`, then `state`, then errors) and exchanges the
- * code once. A callback that fails the checks never reaches the token endpoint. The new
- * credentials are saved (store, then `onCredentialsRefreshed`) before the source is returned; if
- * saving fails the result is a `PersistenceError` and, the code being spent, the login must be
- * repeated.
+ * Completes a login: checks the pending login (shape, issuer, age), then the callback (origin and
+ * path, `iss`, `state`, errors), and exchanges the code once; a second completion of the same
+ * pending login in this process is refused. Nothing that fails a check reaches the token
+ * endpoint. The new credentials are saved (store, then `onCredentialsRefreshed`) before the
+ * source is returned; if saving fails the result is a `PersistenceError` that keeps them:
+ * `unsavedCredentials(error)` returns them, to save elsewhere or resume with `savedCredentials`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
@@ -131,6 +157,11 @@ export const complete = <Scope extends string>(
  */
 export const authorizationCode = {
   begin,
+  /** {@link AuthorizationRequest.seal} for the Promise API. */
+  seal: (pending: PendingLogin, key: SealingKey, options?: SealOptions): Promise<string> =>
+    runPromise(sealPending(pending, key, options).pipe(Effect.provide(Entropy.layer))),
+  /** {@link AuthorizationRequest.unseal} for the Promise API. */
+  unseal: (sealed: string, key: SealingKey): Promise<PendingLogin> => runPromise(unsealPending(sealed, key)),
   complete: <Scope extends string>(options: CompleteOptions<Scope> & PlatformOptions): Promise<TokenSource> =>
     runDetachedPromise(platformLayer(options), (release) => start(options, release)),
 }

@@ -9,8 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type { Entropy } from "./Entropy.js"
-import { ConfigError } from "./Errors.js"
-import { generatePkce, generateState } from "./Pkce.js"
+import { ConfigError, InvalidPendingLogin } from "./Errors.js"
+import { openText, sealingKeyOf, sealText } from "./internal/sealing.js"
+import { generatePkce, generateState, verifierPattern } from "./Pkce.js"
 import type { Provider } from "./Provider.js"
 
 /** Values an extra authorization parameter may take; they are sent as strings. */
@@ -95,24 +96,35 @@ const parseAbsolute = (value: string): URL | undefined => {
   }
 }
 
+/** The `state` the core generates: 32 random bytes in base64url, 43 characters. */
+export const statePattern = /^[A-Za-z0-9_-]{43}$/
+
+// A scope token (RFC 6749 §3.3): printable ASCII but space, `"` and `\`.
+const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/
+
+const isAbsoluteWithoutFragment = (value: string): boolean =>
+  value.length <= 2048 && !value.includes("#") && parseAbsolute(value) !== undefined
+
 /**
  * A login between the redirect to the server and its callback: plain JSON, so it survives in a
  * cookie, a server session or sessionStorage. It holds the PKCE verifier, so keep it where
- * scripts cannot read it (an HttpOnly cookie, a server session) or in the tab's sessionStorage.
+ * scripts cannot read it (an HttpOnly cookie, a server session) or in the tab's sessionStorage;
+ * in a cookie, keep it {@link seal}ed so it cannot be planted or altered. It is decoded as
+ * untrusted input: `state` and the verifier must have the shape the core generates.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
  */
 export const PendingLogin = Schema.Struct({
   /** Format version, so a stored pending login from an older release is recognised. */
   version: Schema.Literal(1),
-  state: Schema.String,
-  codeVerifier: Schema.optional(Schema.String),
-  redirectUri: Schema.String,
-  /** The issuer the callback's `iss` must name (RFC 9207). */
+  state: Schema.String.pipe(Schema.pattern(statePattern)),
+  codeVerifier: Schema.optional(Schema.String.pipe(Schema.pattern(verifierPattern))),
+  redirectUri: Schema.String.pipe(Schema.filter(isAbsoluteWithoutFragment)),
+  /** The issuer the callback's `iss` must name (RFC 9207); it must be the provider's. */
   issuer: Schema.optional(Schema.String),
-  scopes: Schema.Array(Schema.String),
+  scopes: Schema.Array(Schema.String.pipe(Schema.pattern(scopeToken))).pipe(Schema.maxItems(100)),
   /** Epoch milliseconds, from the Clock service. */
-  createdAt: Schema.Number,
+  createdAt: Schema.Int.pipe(Schema.nonNegative()),
 })
 
 /** @see {@link PendingLogin} */
@@ -120,6 +132,49 @@ export type PendingLogin = typeof PendingLogin.Type
 
 /** Decodes a pending login read back from storage; anything else is a typed ParseError. */
 export const decodePendingLogin = Schema.decodeUnknown(PendingLogin)
+
+/** How long a pending login may wait for its callback by default: 10 minutes. */
+export const defaultPendingMaxAgeMs = 600_000
+
+// Clocks of two instances behind one load balancer may disagree a little.
+const allowedClockSkewMs = 60_000
+
+/** What a pending login is checked against before its callback is looked at. */
+export interface PendingExpectation {
+  readonly provider: Pick<Provider<string>, "issuer">
+  /** Defaults to {@link defaultPendingMaxAgeMs}. */
+  readonly maxAgeMs?: number | undefined
+}
+
+/**
+ * Decodes and checks a pending login as the untrusted input it is: its shape, its issuer (the
+ * provider's, so a pending from server A never sends A's code to B), and its age.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.4
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
+ */
+export const validatePendingLogin = (
+  input: unknown,
+  expected: PendingExpectation,
+): Effect.Effect<PendingLogin, InvalidPendingLogin | ConfigError> =>
+  Effect.gen(function* () {
+    const maxAgeMs = expected.maxAgeMs ?? defaultPendingMaxAgeMs
+    if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0) {
+      return yield* new ConfigError({ reason: "pendingMaxAgeMs must be a positive number." })
+    }
+    const pending = yield* decodePendingLogin(input).pipe(
+      Effect.mapError(() => new InvalidPendingLogin({ reason: "Malformed" })),
+    )
+    if (pending.issuer !== expected.provider.issuer) {
+      return yield* new InvalidPendingLogin({ reason: "IssuerMismatch" })
+    }
+    const now = yield* Clock.currentTimeMillis
+    if (pending.createdAt > now + allowedClockSkewMs) {
+      return yield* new InvalidPendingLogin({ reason: "Malformed" })
+    }
+    if (now - pending.createdAt > maxAgeMs) return yield* new InvalidPendingLogin({ reason: "Expired" })
+    return pending
+  })
 
 /** What {@link begin} needs. */
 export interface BeginOptions<Scope extends string = string> {
@@ -165,4 +220,60 @@ export const begin = <Scope extends string>(
       ...(options.provider.issuer === undefined ? {} : { issuer: options.provider.issuer }),
     }
     return { url: url.href, pending }
+  })
+
+/** A key for {@link seal}: an AES-GCM `CryptoKey`, or a secret of at least 32 characters. */
+export type SealingKey = CryptoKey | string
+
+/** Options of {@link seal}. */
+export interface SealOptions {
+  /** How long the sealed login stays valid after `createdAt`; defaults to 10 minutes. */
+  readonly maxAgeMs?: number | undefined
+}
+
+const Sealed = Schema.Struct({ expiresAt: Schema.Number, pending: PendingLogin })
+const encodeSealed = Schema.encodeSync(Schema.parseJson(Sealed))
+const decodeSealed = Schema.decodeUnknown(Schema.parseJson(Sealed))
+
+/**
+ * Seals a pending login for a cookie: AES-256-GCM through WebCrypto, so it is confidential (the
+ * verifier stays secret), tamper-proof (a login planted or altered by someone without the key is
+ * refused: no login CSRF) and expiring (its expiry is inside). The output is base64url.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
+ * @see https://www.rfc-editor.org/rfc/rfc5869
+ */
+export const seal = (
+  pending: PendingLogin,
+  key: SealingKey,
+  options: SealOptions = {},
+): Effect.Effect<string, ConfigError, Entropy> =>
+  Effect.gen(function* () {
+    const maxAgeMs = options.maxAgeMs ?? defaultPendingMaxAgeMs
+    if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0) {
+      return yield* new ConfigError({ reason: "maxAgeMs must be a positive number." })
+    }
+    const plaintext = encodeSealed({ expiresAt: pending.createdAt + maxAgeMs, pending })
+    return yield* sealText(plaintext, yield* sealingKeyOf(key))
+  })
+
+/**
+ * Opens a login sealed by {@link seal}: anything altered, sealed with another key, or past its
+ * expiry (by the Clock service) is an {@link InvalidPendingLogin}.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
+ */
+export const unseal = (
+  sealed: string,
+  key: SealingKey,
+): Effect.Effect<PendingLogin, InvalidPendingLogin | ConfigError> =>
+  Effect.gen(function* () {
+    const plaintext = yield* openText(sealed, yield* sealingKeyOf(key))
+    const { expiresAt, pending } = yield* decodeSealed(plaintext).pipe(
+      Effect.mapError(() => new InvalidPendingLogin({ reason: "Malformed" })),
+    )
+    if ((yield* Clock.currentTimeMillis) >= expiresAt) {
+      return yield* new InvalidPendingLogin({ reason: "Expired" })
+    }
+    return pending
   })

@@ -8,7 +8,13 @@ import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { PendingLogin } from "./AuthorizationRequest.js"
-import { AuthorizationDenied, MalformedResponse, OAuthError, StateMismatch } from "./Errors.js"
+import {
+  AuthorizationDenied,
+  InvalidPendingLogin,
+  MalformedResponse,
+  OAuthError,
+  StateMismatch,
+} from "./Errors.js"
 import type { Provider } from "./Provider.js"
 
 /**
@@ -33,12 +39,20 @@ export interface AuthorizationResult {
 }
 
 /** Every way a callback can be refused. */
-export type CallbackError = MalformedResponse | StateMismatch | AuthorizationDenied | OAuthError
+export type CallbackError =
+  | MalformedResponse
+  | StateMismatch
+  | AuthorizationDenied
+  | OAuthError
+  | InvalidPendingLogin
 
 /** What the callback is checked against. */
 export interface CallbackExpectation {
   readonly provider: Pick<Provider<string>, "issuer" | "authorizationResponseIssParameterSupported">
-  readonly pending: Pick<PendingLogin, "state" | "issuer">
+  readonly pending: Pick<PendingLogin, "state" | "issuer"> & {
+    /** When given, a callback passed as a full URL must come to its origin and path. */
+    readonly redirectUri?: string | undefined
+  }
 }
 
 const source = "callback"
@@ -50,8 +64,9 @@ const maxDescription = 300
 
 /**
  * Parses and checks the callback: the full callback URL (absolute or path + query), or its query.
- * A code is returned only when no parameter repeats, `iss` names the expected issuer (RFC 9207),
- * `state` matches the pending login exactly, and the response is not an error.
+ * A code is returned only when a full callback URL comes to the pending login's `redirectUri`
+ * (origin and path), no parameter repeats, the pending login's issuer is the provider's, `iss`
+ * names it (RFC 9207), `state` matches the pending login exactly, and the response is not an error.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4
@@ -63,6 +78,10 @@ export const parseCallback = (
 ): Either.Either<AuthorizationResult, CallbackError> => {
   const query = toSearchParams(callback)
   if (query === undefined) return malformed("InvalidCallbackUrl")
+  const redirectUri = expected.pending.redirectUri
+  if (redirectUri !== undefined && !comesTo(callback, redirectUri)) {
+    return Either.left(new InvalidPendingLogin({ reason: "CallbackMismatch" }))
+  }
   const seen = new Set<string>()
   const repeated = new Set<string>()
   for (const name of query.keys()) (seen.has(name) ? repeated : seen).add(name)
@@ -72,7 +91,11 @@ export const parseCallback = (
   if (Either.isLeft(decoded)) return malformed("InvalidCallbackParameters")
   const params = decoded.right
 
-  const issuer = expected.pending.issuer ?? expected.provider.issuer
+  // A pending login from server A must never send A's code to B (mix-up, RFC 9700 §4.4).
+  const issuer = expected.provider.issuer
+  if (expected.pending.issuer !== undefined && expected.pending.issuer !== issuer) {
+    return Either.left(new InvalidPendingLogin({ reason: "IssuerMismatch" }))
+  }
   if (params.iss !== undefined) {
     if (issuer !== undefined && params.iss !== issuer) return malformed("IssuerMismatch")
   } else if (expected.provider.authorizationResponseIssParameterSupported) {
@@ -99,6 +122,23 @@ export const parseCallback = (
   }
   if (params.code === undefined || params.code === "") return malformed("MissingCode")
   return Either.right({ code: Redacted.make(params.code), state: params.state, iss: params.iss })
+}
+
+// Only a full URL says where the callback arrived; a path and query, or bare parameters, do not.
+const comesTo = (callback: string | URL | URLSearchParams, redirectUri: string): boolean => {
+  if (callback instanceof URLSearchParams) return true
+  let arrived: URL
+  try {
+    arrived = callback instanceof URL ? callback : new URL(callback)
+  } catch {
+    return true
+  }
+  try {
+    const expected = new URL(redirectUri)
+    return arrived.origin === expected.origin && arrived.pathname === expected.pathname
+  } catch {
+    return false
+  }
 }
 
 const toSearchParams = (callback: string | URL | URLSearchParams): URLSearchParams | undefined => {

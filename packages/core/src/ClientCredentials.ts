@@ -41,7 +41,9 @@ const start = <Scope extends string>(
   release?: () => void,
 ) =>
   Effect.gen(function* () {
-    const config = yield* flowConfig(options, "client_credentials")
+    // The client is the grant: sources of one client and scopes may share an explicit key.
+    const grantId = `client_credentials ${options.clientId} ${[...(options.scopes ?? [])].sort().join(" ")}`
+    const config = yield* flowConfig(options, "client_credentials", grantId)
     if (config.client.clientSecret === undefined) {
       return yield* new ConfigError({ reason: "the client credentials flow needs a clientSecret." })
     }

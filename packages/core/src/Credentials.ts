@@ -18,6 +18,13 @@ export const Credentials = Schema.Struct({
   scopes: Schema.Array(Schema.String),
   expiresAt: Schema.optional(Schema.Number),
   refreshToken: Schema.optional(Schema.NonEmptyString),
+  /**
+   * The grant (one login) these credentials belong to: chosen at login, kept through rotations.
+   * A source never adopts nor removes a stored record of another grant. Not a secret.
+   */
+  grantId: Schema.optional(Schema.NonEmptyString),
+  /** Counts the grant's renewals, so a store is never taken back to older credentials. */
+  revision: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
 })
 
 /** @see {@link Credentials} */

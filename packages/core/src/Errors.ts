@@ -239,6 +239,36 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
   }
 }
 
+/** Why a pending login was refused; every case means "start the login again". */
+export type InvalidPendingLoginReason =
+  | "Malformed"
+  | "Expired"
+  | "IssuerMismatch"
+  | "AlreadyCompleted"
+  | "CallbackMismatch"
+
+/**
+ * The pending login given to `complete()` cannot be used: it is not one `begin()` made (or was
+ * tampered with), it is too old, it belongs to another provider, it was completed already, or the
+ * callback came to another address than its `redirectUri`. Nothing reached the token endpoint.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
+ */
+export class InvalidPendingLogin extends Data.TaggedError("InvalidPendingLogin")<{
+  readonly reason: InvalidPendingLoginReason
+}> {
+  override get message(): string {
+    const why: Record<InvalidPendingLoginReason, string> = {
+      Malformed: "is not a pending login made by begin(), or was altered or sealed with another key",
+      Expired: "has expired (logins must be completed within minutes)",
+      IssuerMismatch: "was made for another authorization server than this provider",
+      AlreadyCompleted: "was completed already; a callback is exchanged once",
+      CallbackMismatch: "does not match the callback's origin and path (its redirectUri)",
+    }
+    return `The pending login ${why[this.reason]}, so nothing was sent to the token endpoint. Start the login again.`
+  }
+}
+
 /** Any error grantflow reports. */
 export type GrantflowError =
   | OAuthError
@@ -252,3 +282,4 @@ export type GrantflowError =
   | TokenExpired
   | ConfigError
   | PersistenceError
+  | InvalidPendingLogin

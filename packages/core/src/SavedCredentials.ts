@@ -9,7 +9,7 @@ import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { type Credentials, decodeCredentials } from "./Credentials.js"
 import { ConfigError } from "./Errors.js"
-import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
 import {
   type PlatformOptions,
   platformLayer,
@@ -31,8 +31,7 @@ const start = <Scope extends string>(
   release?: () => void,
 ) =>
   Effect.gen(function* () {
-    const config = yield* flowConfig(options, "refresh_token")
-    const credentials = yield* decodeCredentials(options.credentials).pipe(
+    const decoded = yield* decodeCredentials(options.credentials).pipe(
       Effect.mapError(
         () =>
           new ConfigError({
@@ -40,6 +39,9 @@ const start = <Scope extends string>(
           }),
       ),
     )
+    // Credentials saved before grants had ids start a grant of their own here.
+    const credentials = { ...decoded, grantId: decoded.grantId ?? randomId() }
+    const config = yield* flowConfig(options, "refresh_token", credentials.grantId)
     // The lifetime of stored credentials is unknown, so the margin is capped by what remains.
     const obtainedAt = yield* Clock.currentTimeMillis
     return yield* startFlow<TokenEndpoint | CredentialStore>({

@@ -3,8 +3,10 @@
  *
  * @module
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { ConfigError } from "./Errors.js"
@@ -22,7 +24,7 @@ export interface StaticTokenOptions {
 
 /** A static token source whose token the caller can replace when it has renewed it. */
 export interface StaticTokenSource extends TokenSource {
-  /** Replaces the token (the caller refreshed it); the source is valid again. */
+  /** Replaces the token (the caller refreshed it); the source is valid again. Throws `ConfigError` for an empty token. */
   replace(token: StaticTokenOptions): void
 }
 
@@ -39,8 +41,10 @@ const start = (options: StaticTokenOptions & Pick<PlatformOptions, "fetch">, rel
     })
     const clock = yield* Effect.clock
     const replace = (token: StaticTokenOptions) => {
-      const next = Effect.runSync(obtain(token).pipe(Effect.withClock(clock)))
-      source.send({ type: "CREDENTIALS_REPLACED", obtained: next })
+      const next = Effect.runSyncExit(obtain(token).pipe(Effect.withClock(clock)))
+      // The tagged error itself, not Effect's FiberFailure wrapper.
+      if (Exit.isFailure(next)) throw Cause.squash(next.cause)
+      source.send({ type: "CREDENTIALS_REPLACED", obtained: next.value })
     }
     return Object.assign(source, { replace }) as StaticTokenSource & typeof source
   })

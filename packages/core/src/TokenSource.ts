@@ -11,7 +11,16 @@ import type { Credentials } from "./Credentials.js"
 import type { GrantflowError } from "./Errors.js"
 import { ReauthenticationRequired } from "./Errors.js"
 import type { authorizationCodeMachine } from "./machines/authorizationCode.js"
-import { canRenew, isExpired, needsRenewal } from "./machines/lifecycle.js"
+import { canRenew, isExpired, needsRenewal, unsavedCredentials as unsavedOf } from "./machines/lifecycle.js"
+
+/**
+ * The credentials a `PersistenceError` kept because they could not be saved (a login whose
+ * store failed, for instance): save them elsewhere or resume them with `savedCredentials`. They
+ * are held where no log or inspection of the error reaches them.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.4
+ */
+export const unsavedCredentials = (error: unknown): Credentials | undefined => unsavedOf(error)?.credentials
 
 /** A flow's state as callers may see it: no tokens, so it can be logged or shown. */
 export interface TokenSourceSnapshot {
@@ -70,6 +79,8 @@ export interface ActorTokenSourceOptions {
   /** Whether a 401 may trigger renewal and a replay (never for static tokens). */
   readonly replayOn401: boolean
   readonly release: () => void
+  /** Resolves once no actor run of this source is in flight. */
+  readonly settled?: (() => Promise<void>) | undefined
 }
 
 const insufficientScope = /error\s*=\s*"?insufficient_scope/i
@@ -81,6 +92,7 @@ export class ActorTokenSource implements TokenSource {
   readonly #fetch: typeof globalThis.fetch
   readonly #replayOn401: boolean
   readonly #release: () => void
+  readonly #settled: () => Promise<void>
   #cachedToken: string | undefined
   #cachedPromise: Promise<string> | undefined
   #settling: Promise<FlowSnapshot> | undefined
@@ -91,6 +103,7 @@ export class ActorTokenSource implements TokenSource {
     this.#fetch = options.fetch
     this.#replayOn401 = options.replayOn401
     this.#release = options.release
+    this.#settled = options.settled ?? (() => Promise.resolve())
   }
 
   peekAccessToken(): string | undefined {
@@ -159,9 +172,14 @@ export class ActorTokenSource implements TokenSource {
     return () => subscription.unsubscribe()
   }
 
+  /**
+   * Stops the flow. A token request already sent still completes and its credentials are saved
+   * (store and hook) before the source's services are released: the server may have rotated the
+   * refresh token, and the new one must not be lost.
+   */
   stop(): void {
     this.#actor.stop()
-    this.#release()
+    void this.#settled().then(this.#release)
   }
 
   /** Asks for a token when none can be answered now, then waits for the one outcome all share. */

@@ -45,3 +45,4 @@ export { type StaticTokenOptions, type StaticTokenSource, staticToken } from "./
 export * as TokenEndpoint from "./TokenEndpoint.js"
 export * as TokenResponse from "./TokenResponse.js"
 export type { TokenSource, TokenSourceEffect, TokenSourceSnapshot } from "./TokenSource.js"
+export { unsavedCredentials } from "./TokenSource.js"

@@ -1,5 +1,6 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { CredentialStore } from "../CredentialStore.js"
@@ -19,6 +20,8 @@ export interface FlowConfig {
   readonly client: ClientCredentials
   readonly scopes: ReadonlyArray<string>
   readonly storeKey: string
+  /** The grant this source holds: a stored record of another grant is not its own. */
+  readonly grantId: string
   readonly marginMs: number
   /** How renewal gets a token: the client's own grant, or the refresh token. */
   readonly renewsWith: "client_credentials" | "refresh_token"
@@ -57,11 +60,42 @@ export const toObtained = (
   return { credentials, obtainedAt: response.receivedAt }
 }
 
-/** Saves to the store, then tells the app; on failure the error carries the unsaved credentials. */
-export const save = (config: FlowConfig, obtained: Obtained) =>
+/** The next credentials of this grant: its id, and a revision above the one they renew. */
+const stamp = (config: FlowConfig, obtained: Obtained, base: Credentials | undefined): Obtained => ({
+  obtainedAt: obtained.obtainedAt,
+  credentials: {
+    ...obtained.credentials,
+    grantId: config.grantId,
+    revision: base === undefined ? 0 : (base.revision ?? 0) + 1,
+  },
+})
+
+/**
+ * Runs `effect` to its end even when the caller is interrupted (the source stopped): the caller
+ * then waits for it. Unlike `Effect.uninterruptible`, the request's own timeout still works.
+ */
+const runToEnd = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.forkDaemon(effect), (fiber) =>
+    Effect.onInterrupt(Fiber.join(fiber), () => Fiber.await(fiber)),
+  )
+
+/** True when a stored record belongs to this source's grant. */
+const isOwn = (config: FlowConfig, stored: Credentials | undefined): stored is Credentials =>
+  stored !== undefined && stored.grantId === config.grantId
+
+/** True when `stored` is a later state of the same grant than `held`. */
+const isNewer = (config: FlowConfig, stored: Credentials | undefined, held: Credentials | undefined) =>
+  isOwn(config, stored) && (held?.grantId !== config.grantId || (stored.revision ?? 0) > (held.revision ?? 0))
+
+/**
+ * Saves to the store, then tells the app; on failure the error carries the unsaved credentials.
+ * The store is written only when `write` says the key is this grant's (or free): a renewal never
+ * overwrites the record of another login that took the key.
+ */
+export const save = (config: FlowConfig, obtained: Obtained, write = true) =>
   Effect.gen(function* () {
     const store = yield* CredentialStore
-    yield* store.set(config.storeKey, obtained.credentials)
+    if (write) yield* store.set(config.storeKey, obtained.credentials)
     const listener = config.onCredentialsRefreshed
     if (listener !== undefined) {
       yield* Effect.tryPromise({
@@ -99,9 +133,11 @@ const requestGrant = (config: FlowConfig, base: Credentials | undefined) =>
   })
 
 /**
- * The `renew` actor: inside the store's lock for this key, re-read the store; if another tab,
- * process or instance renewed already, adopt its credentials; otherwise request a token, save it
- * and tell the app, all before the machine hands it to any caller.
+ * The `renew` actor: inside the store's lock for this key, re-read the store; if another holder
+ * of this grant renewed already, adopt its credentials; otherwise request a token, save it and
+ * tell the app, all before the machine hands it to any caller. Once the request is sent, request
+ * and save run to the end even if the source is stopped: the server may have rotated the refresh
+ * token, and the new one must not be lost.
  */
 export const renew = (config: FlowConfig) => (input: { readonly credentials: Credentials | undefined }) =>
   Effect.gen(function* () {
@@ -111,29 +147,54 @@ export const renew = (config: FlowConfig) => (input: { readonly credentials: Cre
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const stored = Option.getOrUndefined(yield* store.get(config.storeKey))
-        if (stored !== undefined && stored.accessToken !== input.credentials?.accessToken) {
-          const fromStore = { credentials: stored, obtainedAt: now }
+        const newer = isNewer(config, stored, input.credentials)
+        if (newer) {
+          const fromStore = { credentials: stored!, obtainedAt: now }
           const renewAt = renewAtOf(fromStore, config.marginMs)
           if (renewAt === undefined || now < renewAt) return fromStore
         }
-        // The store holds the newest refresh token when someone else rotated it.
-        const base = stored ?? input.credentials
-        const response = yield* requestGrant(config, base).pipe(
-          // The dead credentials leave the store; failing to remove them must not hide why.
-          Effect.tapErrorTag("ReauthenticationRequired", () => Effect.ignore(store.remove(config.storeKey))),
+        // The store holds the newest refresh token when another holder of this grant rotated it.
+        const base = newer ? stored : input.credentials
+        const keyIsOwn = stored === undefined || isOwn(config, stored)
+        return yield* runToEnd(
+          Effect.gen(function* () {
+            const response = yield* requestGrant(config, base).pipe(
+              // The dead credentials leave the store (only this grant's); failing to remove them
+              // must not hide why.
+              Effect.tapErrorTag("ReauthenticationRequired", () =>
+                isOwn(config, stored) ? Effect.ignore(store.remove(config.storeKey)) : Effect.void,
+              ),
+            )
+            const obtained = stamp(config, toObtained(response, base, config.scopes), base)
+            yield* save(config, obtained, keyIsOwn)
+            return obtained
+          }),
         )
-        const obtained = toObtained(response, base, config.scopes)
-        yield* save(config, obtained)
-        return obtained
       }),
     )
   })
 
-/** The `persist` actor: saves credentials that a renewal obtained but could not save. */
+/**
+ * The `persist` actor: saves credentials that a renewal obtained but could not save. Inside the
+ * lock it re-reads the store and never goes backwards: when another holder of this grant saved
+ * later credentials meanwhile, those are adopted (and offered to the hook) instead.
+ */
 export const persist = (config: FlowConfig) => (obtained: Obtained) =>
   Effect.gen(function* () {
     const store = yield* CredentialStore
-    yield* store.withLock(config.storeKey, save(config, obtained))
+    return yield* store.withLock(
+      config.storeKey,
+      Effect.gen(function* () {
+        const stored = Option.getOrUndefined(yield* store.get(config.storeKey))
+        if (isNewer(config, stored, obtained.credentials)) {
+          const later = { credentials: stored!, obtainedAt: yield* Clock.currentTimeMillis }
+          yield* save(config, later, false)
+          return later
+        }
+        yield* save(config, obtained, stored === undefined || isOwn(config, stored))
+        return obtained
+      }),
+    )
   })
 
 /** The `exchangeCode` actor: one authorization code exchange, never retried. */
@@ -156,15 +217,17 @@ export const exchangeCode =
             redirect.codeVerifier === undefined ? undefined : Redacted.make(redirect.codeVerifier),
         },
       })
-      const obtained = toObtained(response, undefined, config.scopes)
+      const obtained = stamp(config, toObtained(response, undefined, config.scopes), undefined)
       const store = yield* CredentialStore
+      // A new login takes the key, whatever it held: the same user logging in again.
       yield* store.withLock(config.storeKey, save(config, obtained))
       return obtained
-    })
+    }).pipe(runToEnd)
 
 /**
  * The `revoke` actor: RFC 7009 revocation of the refresh token (which ends the grant), else the
- * access token, where the provider has an endpoint; the store forgets the key either way.
+ * access token, where the provider has an endpoint; the store forgets this grant's record either way
+ * (a record of another grant under the same key stays).
  */
 export const revoke = (config: FlowConfig) => (input: { readonly credentials: Credentials | undefined }) =>
   Effect.gen(function* () {
@@ -188,5 +251,16 @@ export const revoke = (config: FlowConfig) => (input: { readonly credentials: Cr
           },
     )
   }).pipe(
-    Effect.ensuring(Effect.flatMap(CredentialStore, (store) => Effect.ignore(store.remove(config.storeKey)))),
+    Effect.ensuring(
+      Effect.flatMap(CredentialStore, (store) =>
+        Effect.ignore(
+          store.withLock(
+            config.storeKey,
+            Effect.flatMap(store.get(config.storeKey), (stored) =>
+              isOwn(config, Option.getOrUndefined(stored)) ? store.remove(config.storeKey) : Effect.void,
+            ),
+          ),
+        ),
+      ),
+    ),
   )

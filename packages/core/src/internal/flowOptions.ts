@@ -3,7 +3,11 @@ import * as Redacted from "effect/Redacted"
 import { ConfigError } from "../Errors.js"
 import { defaultMarginMs } from "../machines/lifecycle.js"
 import type { Provider } from "../Provider.js"
+import { encodeBase64Url } from "./base64url.js"
 import type { CredentialsListener, FlowConfig } from "./flowEffects.js"
+
+/** 128 random bits for identifiers that must not collide (grant ids, private store keys). */
+export const randomId = (): string => encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)))
 
 /** Options every flow that talks to a provider shares. */
 export interface ProviderFlowOptions<Scope extends string> {
@@ -14,7 +18,11 @@ export interface ProviderFlowOptions<Scope extends string> {
   readonly scopes?: ReadonlyArray<NoInfer<Scope>> | undefined
   /** Renew this long before expiry (never more than half the token's lifetime). Default 60 s. */
   readonly renewalMarginMs?: number | undefined
-  /** The credential store key; defaults to one per client and provider. */
+  /**
+   * The credential store key. By default each source has a key of its own that no other source
+   * shares. With an explicit key, sources of the same grant share renewals, and a record of
+   * another grant under the key is neither adopted nor removed.
+   */
   readonly storeKey?: string | undefined
   /** Awaited with new credentials before any caller gets them; a failure is the caller's error. */
   readonly onCredentialsRefreshed?: CredentialsListener | undefined
@@ -24,6 +32,7 @@ export interface ProviderFlowOptions<Scope extends string> {
 export const flowConfig = <Scope extends string>(
   options: ProviderFlowOptions<Scope>,
   renewsWith: FlowConfig["renewsWith"],
+  grantId: string,
 ): Either.Either<FlowConfig, ConfigError> => {
   if (options.clientId === "") return Either.left(new ConfigError({ reason: "clientId must not be empty." }))
   const secret = options.clientSecret
@@ -41,7 +50,9 @@ export const flowConfig = <Scope extends string>(
     provider: options.provider,
     client: { clientId: options.clientId, clientSecret },
     scopes: [...(options.scopes ?? [])],
-    storeKey: options.storeKey ?? `${options.provider.tokenEndpoint}#${options.clientId}`,
+    // One user's credentials must never reach another's source: a default key is never shared.
+    storeKey: options.storeKey ?? `${options.provider.tokenEndpoint}#${options.clientId}#${randomId()}`,
+    grantId,
     marginMs,
     renewsWith,
     onCredentialsRefreshed: options.onCredentialsRefreshed,

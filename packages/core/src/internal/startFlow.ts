@@ -13,7 +13,7 @@ import type { LifecycleInput } from "../machines/lifecycle.js"
 import * as TokenEndpoint from "../TokenEndpoint.js"
 import { ActorTokenSource } from "../TokenSource.js"
 import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
-import { fromEffect } from "./fromEffect.js"
+import { fromEffect, InFlight } from "./fromEffect.js"
 
 type FlowMachine = typeof authorizationCodeMachine
 type Actors = NonNullable<Parameters<FlowMachine["provide"]>[0]["actors"]>
@@ -47,14 +47,21 @@ export const startFlow = <R>(options: {
   readonly release?: (() => void) | undefined
 }): Effect.Effect<ActorTokenSource, never, R | Scope.Scope> =>
   Effect.gen(function* () {
-    const runtime = yield* Effect.runtime<R>()
+    const inFlight = new Set<Promise<unknown>>()
+    const runtime = yield* Effect.runtime<R>().pipe(Effect.provideService(InFlight, inFlight))
     const clock = yield* Effect.clock
     const actor = createActor((options.machine as FlowMachine).provide({ actors: options.actors(runtime) }), {
       input: options.input,
     })
+    const settled = () => Promise.allSettled([...inFlight]).then(() => {})
+    // Closing the scope waits for runs past their point of no return (a sent token request).
     yield* Effect.acquireRelease(
       Effect.sync(() => actor.start()),
-      () => Effect.sync(() => actor.stop()),
+      () =>
+        Effect.zipRight(
+          Effect.sync(() => actor.stop()),
+          Effect.promise(settled),
+        ),
     )
     return new ActorTokenSource({
       actor,
@@ -62,6 +69,7 @@ export const startFlow = <R>(options: {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       replayOn401: options.replayOn401,
       release: options.release ?? (() => {}),
+      settled,
     })
   })
 

@@ -86,20 +86,21 @@ export const canRenew = (context: Pick<LifecycleContext, "renewsWith" | "credent
   context.renewsWith === "client_credentials" ||
   (context.renewsWith === "refresh_token" && context.credentials?.refreshToken !== undefined)
 
-/**
- * Where a renewal that obtained credentials but could not save them hides them on its error, out
- * of sight of logs and `JSON.stringify`, so the machine can keep them.
- */
-export const unsavedCredentials: unique symbol = Symbol.for("@grantflow/core/unsavedCredentials")
+// Unsaved credentials ride on their error in a WeakMap: no property, hidden or not, holds them,
+// so neither logs, `JSON.stringify` nor `util.inspect(error, { showHidden: true })` reach them.
+const unsaved = new WeakMap<object, Obtained>()
 
-/** Attaches unsaved credentials to an error without making them enumerable. */
-export const withUnsaved = <E extends object>(error: E, obtained: Obtained): E =>
-  Object.defineProperty(error, unsavedCredentials, { value: obtained, enumerable: false })
+/** Attaches unsaved credentials to an error where no inspection reaches them. */
+export const withUnsaved = <E extends object>(error: E, obtained: Obtained): E => {
+  unsaved.set(error, obtained)
+  return error
+}
 
-const unsavedOf = (error: unknown): Obtained | undefined =>
-  typeof error === "object" && error !== null && unsavedCredentials in error
-    ? (error as { readonly [unsavedCredentials]: Obtained })[unsavedCredentials]
-    : undefined
+/** The credentials an error carries because they could not be saved, if any. */
+export const unsavedCredentials = (error: unknown): Obtained | undefined =>
+  typeof error === "object" && error !== null ? unsaved.get(error) : undefined
+
+const unsavedOf = unsavedCredentials
 
 const tagOf = (error: unknown): unknown =>
   typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
@@ -126,7 +127,8 @@ export const lifecycle = setup({
   },
   actors: {
     renew: unimplemented<Obtained, { readonly credentials: Credentials | undefined }>("renew"),
-    persist: unimplemented<void, Obtained>("persist"),
+    // Outputs the credentials now held: the given ones, or later ones of the same grant.
+    persist: unimplemented<Obtained, Obtained>("persist"),
     exchangeCode: unimplemented<Obtained, { readonly code: Redacted.Redacted<string> }>("exchangeCode"),
     revoke: unimplemented<void, { readonly credentials: Credentials | undefined }>("revoke"),
   },
@@ -257,7 +259,10 @@ export const persisting = lifecycle.createStateConfig({
     input: ({ context }) => context.unpersisted!,
     onDone: {
       target: "valid",
-      actions: { type: "adopt", params: ({ context }) => ({ obtained: context.unpersisted! }) },
+      actions: {
+        type: "adopt",
+        params: ({ context, event }) => ({ obtained: event.output ?? context.unpersisted! }),
+      },
     },
     onError: {
       target: "failed",

@@ -104,7 +104,7 @@ describe("authorization code", () => {
           callbackUrl: cb,
         }).pipe(Effect.provide(layer)),
       )
-      expect(garbled._tag).toBe("ConfigError")
+      expect(garbled).toMatchObject({ _tag: "InvalidPendingLogin", reason: "Malformed" })
     }),
   )
 })

@@ -13,6 +13,7 @@ const saved: Credentials = {
   scopes: ["user-read-email"],
   expiresAt: 0,
   refreshToken: "refresh-0",
+  grantId: "grant-1",
 }
 const base = { provider, clientId: "spa", storeKey: "user-1" }
 
@@ -39,7 +40,9 @@ describe("saved credentials", () => {
         client_id: "spa",
       })
       expect(server.requests[0]!.headers.authorization).toBeUndefined()
-      expect(seen).toEqual([{ ...saved, accessToken: "access-1", expiresAt: 1_000_000 + 3_600_000 }])
+      expect(seen).toEqual([
+        { ...saved, accessToken: "access-1", expiresAt: 1_000_000 + 3_600_000, revision: 1 },
+      ])
 
       yield* TestClock.adjust("1 hour")
       expect(yield* user.accessToken).toBe("access-2")
@@ -121,7 +124,12 @@ describe("saved credentials", () => {
     Effect.gen(function* () {
       const { server, layer } = harness([tokenResponse(1)])
       const store = yield* CredentialStore.makeMemory
-      yield* store.set("user-1", { ...saved, accessToken: "from-another-tab", expiresAt: 10_000_000 })
+      yield* store.set("user-1", {
+        ...saved,
+        accessToken: "from-another-tab",
+        expiresAt: 10_000_000,
+        revision: 1,
+      })
       const user = yield* SavedCredentials.make({ ...base, credentials: saved }).pipe(
         Effect.provide(Layer.merge(layer, Layer.succeed(CredentialStore.CredentialStore, store))),
       )

@@ -346,10 +346,7 @@ interface Model {
   requests: number
 }
 
-const unsavedOf = (error: unknown): Obtained | undefined =>
-  typeof error === "object" && error !== null && unsavedCredentials in error
-    ? (error as { readonly [unsavedCredentials]: Obtained })[unsavedCredentials]
-    : undefined
+const unsavedOf = (error: unknown): Obtained | undefined => unsavedCredentials(error)
 
 const isRequestActor = (id: string): boolean => (requestActors as ReadonlyArray<string>).includes(id)
 
