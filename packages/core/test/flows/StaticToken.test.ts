@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { StaticToken } from "@grantflow/core"
+import { ConfigError, StaticToken, staticToken } from "@grantflow/core"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 
@@ -28,4 +28,18 @@ describe("static token", () => {
       expect(yield* Effect.flip(StaticToken.make({ accessToken: "" }))).toMatchObject({ _tag: "ConfigError" })
     }),
   )
+
+  it("replace() throws the tagged ConfigError itself, not a FiberFailure, and keeps the token", async () => {
+    const fixed = staticToken({ accessToken: "given" })
+    let thrown: unknown
+    try {
+      fixed.replace({ accessToken: "" })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(ConfigError)
+    expect(thrown).toMatchObject({ _tag: "ConfigError", name: "ConfigError" })
+    expect(await fixed.getAccessToken()).toBe("given")
+    fixed.stop()
+  })
 })
