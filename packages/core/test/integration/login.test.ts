@@ -148,7 +148,10 @@ describe("against the dev-server: a pending login cannot be turned against its u
           running.server.counters.reset()
           const matches = origin === redirect.origin && path === redirect.pathname && rightState
           const result = await completeWith(running, pending, forged).then(
-            (user) => (user.stop(), "completed"),
+            (user) => {
+              user.stop()
+              return "completed"
+            },
             (error: { readonly _tag: string }) => error._tag,
           )
           expect(result).toEqual(
