@@ -1,6 +1,6 @@
 import { inspect } from "node:util"
-import { completeLogin } from "@grantflow/dev-server"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { completeLogin } from "@grantflow/dev-server"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
