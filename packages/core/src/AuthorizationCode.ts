@@ -22,7 +22,7 @@ import type { CredentialStore } from "./CredentialStore.js"
 import * as Entropy from "./Entropy.js"
 import { ConfigError, type GrantflowError, InvalidPendingLogin } from "./Errors.js"
 import { markCompleted } from "./internal/completedLogins.js"
-import { exchangeCode } from "./internal/flowEffects.js"
+import { exchangeCode, forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
 import { fromEffect } from "./internal/fromEffect.js"
 import { runPromise } from "./internal/runPromise.js"
@@ -107,6 +107,7 @@ const start = <Scope extends string>(
       replayOn401: true,
       fetch: options.fetch,
       release,
+      afterStop: forgetPrivateRecord(config),
     })
     yield* Effect.tryPromise({
       try: () => source.receiveCallback(options.callbackUrl),

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { ConfigError } from "./Errors.js"
+import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
 import {
   type PlatformOptions,
@@ -54,6 +55,7 @@ const start = <Scope extends string>(
       replayOn401: true,
       fetch: options.fetch,
       release,
+      afterStop: forgetPrivateRecord(config),
     })
   })
 

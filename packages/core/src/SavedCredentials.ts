@@ -9,6 +9,7 @@ import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { type Credentials, decodeCredentials } from "./Credentials.js"
 import { ConfigError } from "./Errors.js"
+import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
 import {
   type PlatformOptions,
@@ -55,6 +56,7 @@ const start = <Scope extends string>(
       replayOn401: true,
       fetch: options.fetch,
       release,
+      afterStop: forgetPrivateRecord(config),
     })
   })
 

@@ -20,6 +20,8 @@ export interface FlowConfig {
   readonly client: ClientCredentials
   readonly scopes: ReadonlyArray<string>
   readonly storeKey: string
+  /** True for a default key: no other source can read it, so it is removed when the source stops. */
+  readonly privateKey: boolean
   /** The grant this source holds: a stored record of another grant is not its own. */
   readonly grantId: string
   readonly marginMs: number
@@ -264,3 +266,12 @@ export const revoke = (config: FlowConfig) => (input: { readonly credentials: Cr
       ),
     ),
   )
+
+/**
+ * Run when a source has stopped: a record under a private key can never be read again, so it
+ * leaves a shared store (a server's memory store would otherwise grow with every login).
+ */
+export const forgetPrivateRecord = (config: FlowConfig) =>
+  config.privateKey
+    ? Effect.flatMap(CredentialStore, (store) => Effect.ignore(store.remove(config.storeKey)))
+    : Effect.void

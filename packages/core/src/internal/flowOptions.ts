@@ -52,6 +52,7 @@ export const flowConfig = <Scope extends string>(
     scopes: [...(options.scopes ?? [])],
     // One user's credentials must never reach another's source: a default key is never shared.
     storeKey: options.storeKey ?? `${options.provider.tokenEndpoint}#${options.clientId}#${randomId()}`,
+    privateKey: options.storeKey === undefined,
     grantId,
     marginMs,
     renewsWith,

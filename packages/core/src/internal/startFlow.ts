@@ -45,6 +45,8 @@ export const startFlow = <R>(options: {
   readonly replayOn401: boolean
   readonly fetch?: typeof globalThis.fetch | undefined
   readonly release?: (() => void) | undefined
+  /** Runs once the flow has stopped and its in-flight runs have settled. */
+  readonly afterStop?: Effect.Effect<void, never, R> | undefined
 }): Effect.Effect<ActorTokenSource, never, R | Scope.Scope> =>
   Effect.gen(function* () {
     const inFlight = new Set<Promise<unknown>>()
@@ -58,9 +60,9 @@ export const startFlow = <R>(options: {
     yield* Effect.acquireRelease(
       Effect.sync(() => actor.start()),
       () =>
-        Effect.zipRight(
-          Effect.sync(() => actor.stop()),
-          Effect.promise(settled),
+        Effect.sync(() => actor.stop()).pipe(
+          Effect.zipRight(Effect.promise(settled)),
+          Effect.zipRight(options.afterStop ?? Effect.void),
         ),
     )
     return new ActorTokenSource({

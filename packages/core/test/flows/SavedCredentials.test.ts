@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CredentialStore, type Credentials, SavedCredentials } from "@grantflow/core"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as FaultyHttpClient from "../support/FaultyHttpClient.js"
 import { harness, provider, tokenResponse } from "../support/flowHarness.js"
@@ -171,6 +173,35 @@ describe("saved credentials", () => {
         reason: "Revoked",
       })
       expect(server.requests).toHaveLength(1)
+    }),
+  )
+
+  it.effect("without a storeKey, each source has a key of its own, removed when it stops", () =>
+    Effect.gen(function* () {
+      const { layer } = harness([tokenResponse(1), tokenResponse(2)])
+      const memory = yield* CredentialStore.makeMemory
+      const written = new Set<string>()
+      const store: CredentialStore.CredentialStoreService = {
+        ...memory,
+        set: (key, credentials) =>
+          Effect.zipRight(
+            Effect.sync(() => written.add(key)),
+            memory.set(key, credentials),
+          ),
+      }
+      const scope = yield* Scope.make()
+      const { storeKey: _, ...withoutKey } = base
+      for (const grantId of ["grant-a", "grant-b"]) {
+        const user = yield* SavedCredentials.make({ ...withoutKey, credentials: { ...saved, grantId } }).pipe(
+          Scope.extend(scope),
+          Effect.provide(Layer.merge(layer, Layer.succeed(CredentialStore.CredentialStore, store))),
+        )
+        yield* user.accessToken
+      }
+      expect(written.size).toBe(2)
+      for (const key of written) expect(Option.isSome(yield* memory.get(key))).toBe(true)
+      yield* Scope.close(scope, Exit.void)
+      for (const key of written) expect(Option.isNone(yield* memory.get(key))).toBe(true)
     }),
   )
 })
