@@ -14,7 +14,9 @@ import type { PersistenceError } from "./Errors.js"
 /**
  * A credential store. Renewal runs inside `withLock(key, ...)` and re-reads `get(key)` there
  * before deciding to call the token endpoint: another holder of the lock may have renewed
- * already. Adapters add file, browser and Redis stores with the same contract.
+ * already. A store keeps credentials whole, `grantId` and `revision` included: sources use them
+ * to adopt only their own grant's later records and never to go back to older ones. Adapters add
+ * file, browser and Redis stores with the same contract.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */

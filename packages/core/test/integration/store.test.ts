@@ -172,6 +172,47 @@ describe("against the dev-server: rotated credentials are never lost", () => {
     resumed.stop()
   })
 
+  it("stop() of a Promise-API source while its store is saving: the save and the hook still happen", async () => {
+    const running = dev()
+    const first = await loggedIn(running, "dave")
+    const memory = await memoryStore()
+    // Fault injection: a store whose write waits until the source has been stopped.
+    let stopped!: () => void
+    const sourceStopped = new Promise<void>((resolve) => {
+      stopped = resolve
+    })
+    let writing!: () => void
+    const storeWriting = new Promise<void>((resolve) => {
+      writing = resolve
+    })
+    const slowStore: CredentialStore.CredentialStoreService = {
+      ...memory,
+      set: (key, credentials) =>
+        Effect.zipRight(
+          Effect.promise(() => {
+            writing()
+            return sourceStopped
+          }),
+          memory.set(key, credentials),
+        ),
+    }
+    let told!: (credentials: Credentials) => void
+    const hookCalled = new Promise<Credentials>((resolve) => {
+      told = resolve
+    })
+    running.server.counters.reset()
+    const user = resume(running, first, { store: slowStore, storeKey: "dave", onCredentialsRefreshed: told })
+    const caller = user.getAccessToken().catch((error: unknown) => error)
+    await storeWriting
+    user.stop()
+    stopped()
+    const saved = await hookCalled
+    await caller
+    expect(saved.refreshToken).not.toBe(first.refreshToken)
+    expect(await stored(memory, "dave")).toEqual(saved)
+    expect(running.server.counters.tokenRequests.refresh_token).toBe(1)
+  })
+
   it("persist never goes backwards: a later rotation saved by another holder is adopted, not overwritten", async () => {
     const running = dev()
     const first = await loggedIn(running, "bob")
