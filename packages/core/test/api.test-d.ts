@@ -1,15 +1,18 @@
 import {
+  AuthorizationRequest,
   authorizationCode,
   ClientCredentials,
   type Credentials,
   clientCredentials,
   type GrantflowError,
+  type InvalidPendingLogin,
   type PendingLogin,
   providers,
   savedCredentials,
   staticToken,
   type TokenSource,
   type TokenSourceEffect,
+  unsavedCredentials,
 } from "@grantflow/core"
 import type * as Effect from "effect/Effect"
 import { describe, expectTypeOf, it } from "vitest"
@@ -30,6 +33,16 @@ describe("the public API's types", () => {
       readonly url: string
       readonly pending: PendingLogin
     }>()
+  })
+
+  it("a pending login seals to a string and unseals back, in both APIs", () => {
+    expectTypeOf(authorizationCode.seal).returns.toEqualTypeOf<Promise<string>>()
+    expectTypeOf(authorizationCode.unseal).returns.toEqualTypeOf<Promise<PendingLogin>>()
+    expectTypeOf(AuthorizationRequest.unseal).returns.toExtend<
+      Effect.Effect<PendingLogin, InvalidPendingLogin | GrantflowError>
+    >()
+    expectTypeOf<InvalidPendingLogin>().toExtend<GrantflowError>()
+    expectTypeOf(unsavedCredentials).returns.toEqualTypeOf<Credentials | undefined>()
   })
 
   it("client credentials need a secret; a Spotify source takes only Spotify scopes", () => {

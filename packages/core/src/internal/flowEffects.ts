@@ -85,6 +85,13 @@ const runToEnd = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, 
 const isOwn = (config: FlowConfig, stored: Credentials | undefined): stored is Credentials =>
   stored !== undefined && stored.grantId === config.grantId
 
+/**
+ * True when a renewal may write the key: it is free, this grant's, or holds a record saved before
+ * grants had ids (which would otherwise stay there forever).
+ */
+const mayWrite = (config: FlowConfig, stored: Credentials | undefined): boolean =>
+  stored === undefined || stored.grantId === undefined || isOwn(config, stored)
+
 /** True when `stored` is a later state of the same grant than `held`. */
 const isNewer = (config: FlowConfig, stored: Credentials | undefined, held: Credentials | undefined) =>
   isOwn(config, stored) && (held?.grantId !== config.grantId || (stored.revision ?? 0) > (held.revision ?? 0))
@@ -157,7 +164,6 @@ export const renew = (config: FlowConfig) => (input: { readonly credentials: Cre
         }
         // The store holds the newest refresh token when another holder of this grant rotated it.
         const base = newer ? stored : input.credentials
-        const keyIsOwn = stored === undefined || isOwn(config, stored)
         return yield* runToEnd(
           Effect.gen(function* () {
             const response = yield* requestGrant(config, base).pipe(
@@ -168,7 +174,7 @@ export const renew = (config: FlowConfig) => (input: { readonly credentials: Cre
               ),
             )
             const obtained = stamp(config, toObtained(response, base, config.scopes), base)
-            yield* save(config, obtained, keyIsOwn)
+            yield* save(config, obtained, mayWrite(config, stored))
             return obtained
           }),
         )
@@ -193,7 +199,7 @@ export const persist = (config: FlowConfig) => (obtained: Obtained) =>
           yield* save(config, later, false)
           return later
         }
-        yield* save(config, obtained, stored === undefined || isOwn(config, stored))
+        yield* save(config, obtained, mayWrite(config, stored))
         return obtained
       }),
     )

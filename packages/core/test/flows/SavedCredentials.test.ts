@@ -204,6 +204,58 @@ describe("saved credentials", () => {
       for (const key of written) expect(Option.isNone(yield* memory.get(key))).toBe(true)
     }),
   )
+
+  it.scoped(
+    "under a shared storeKey, another grant's record is neither adopted, overwritten nor removed",
+    () =>
+      Effect.gen(function* () {
+        const { server, layer } = harness([
+          tokenResponse(1),
+          FaultyHttpClient.json(400, { error: "invalid_grant" }),
+        ])
+        const store = yield* CredentialStore.makeMemory
+        const bobs: Credentials = {
+          ...saved,
+          accessToken: "bob",
+          refreshToken: "bob-rt",
+          grantId: "bob",
+          revision: 7,
+        }
+        yield* store.set("user-1", { ...bobs, expiresAt: 10_000_000 })
+        const services = Layer.merge(layer, Layer.succeed(CredentialStore.CredentialStore, store))
+        const alice = yield* SavedCredentials.make({ ...base, credentials: saved }).pipe(
+          Effect.provide(services),
+        )
+        expect(yield* alice.accessToken).toBe("access-1")
+        expect(server.requests[0]!.form.refresh_token).toBe("refresh-0")
+        expect(Option.getOrThrow(yield* store.get("user-1")).grantId).toBe("bob")
+        const carol = yield* SavedCredentials.make({
+          ...base,
+          credentials: { ...saved, grantId: "carol" },
+        }).pipe(Effect.provide(services))
+        expect(yield* Effect.flip(carol.accessToken)).toMatchObject({ _tag: "ReauthenticationRequired" })
+        expect(Option.getOrThrow(yield* store.get("user-1")).accessToken).toBe("bob")
+        yield* carol.revoke.pipe(Effect.ignore)
+        expect(Option.getOrThrow(yield* store.get("user-1")).accessToken).toBe("bob")
+      }),
+  )
+
+  it.scoped("a record saved before grants had ids is not adopted, and is replaced by the next renewal", () =>
+    Effect.gen(function* () {
+      const { layer } = harness([tokenResponse(1)])
+      const store = yield* CredentialStore.makeMemory
+      const { grantId: _, ...legacy } = saved
+      yield* store.set("user-1", { ...legacy, accessToken: "legacy", expiresAt: 10_000_000 })
+      const user = yield* SavedCredentials.make({ ...base, credentials: saved }).pipe(
+        Effect.provide(Layer.merge(layer, Layer.succeed(CredentialStore.CredentialStore, store))),
+      )
+      expect(yield* user.accessToken).toBe("access-1")
+      expect(Option.getOrThrow(yield* store.get("user-1"))).toMatchObject({
+        accessToken: "access-1",
+        grantId: "grant-1",
+      })
+    }),
+  )
 })
 
 // Reads an in-memory store synchronously inside a hook (it never suspends).
