@@ -162,7 +162,8 @@ describe("against the dev-server: a pending login cannot be turned against its u
       ),
       { numRuns: 24 },
     )
-  })
+    // Many real logins and renewals: room for a machine shared with other builds.
+  }, 60_000)
 })
 
 const otherState = (pending: PendingLogin) =>

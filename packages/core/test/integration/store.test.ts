@@ -110,7 +110,8 @@ describe("against the dev-server: one user's credentials never reach another use
       ),
       { numRuns: 12 },
     )
-  })
+    // Many real logins and renewals: room for a machine shared with other builds.
+  }, 60_000)
 })
 
 describe("against the dev-server: rotated credentials are never lost", () => {
