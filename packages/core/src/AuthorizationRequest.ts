@@ -232,7 +232,7 @@ export interface SealOptions {
 }
 
 const Sealed = Schema.Struct({ expiresAt: Schema.Number, pending: PendingLogin })
-const encodeSealed = Schema.encodeSync(Schema.parseJson(Sealed))
+const encodeSealed = Schema.encode(Schema.parseJson(Sealed))
 const decodeSealed = Schema.decodeUnknown(Schema.parseJson(Sealed))
 
 /**
@@ -247,13 +247,15 @@ export const seal = (
   pending: PendingLogin,
   key: SealingKey,
   options: SealOptions = {},
-): Effect.Effect<string, ConfigError, Entropy> =>
+): Effect.Effect<string, ConfigError | InvalidPendingLogin, Entropy> =>
   Effect.gen(function* () {
     const maxAgeMs = options.maxAgeMs ?? defaultPendingMaxAgeMs
     if (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0) {
       return yield* new ConfigError({ reason: "maxAgeMs must be a positive number." })
     }
-    const plaintext = encodeSealed({ expiresAt: pending.createdAt + maxAgeMs, pending })
+    const plaintext = yield* encodeSealed({ expiresAt: pending.createdAt + maxAgeMs, pending }).pipe(
+      Effect.mapError(() => new InvalidPendingLogin({ reason: "Malformed" })),
+    )
     return yield* sealText(plaintext, yield* sealingKeyOf(key))
   })
 

@@ -161,6 +161,10 @@ describe("sealed pending logins", () => {
       name: "InvalidPendingLogin",
     })
     await expect(authorizationCode.seal(pending, "short")).rejects.toMatchObject({ _tag: "ConfigError" })
+    await expect(authorizationCode.seal({ ...pending, state: "" }, secret)).rejects.toMatchObject({
+      _tag: "InvalidPendingLogin",
+      reason: "Malformed",
+    })
   })
 })
 
