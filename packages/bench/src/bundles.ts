@@ -88,7 +88,7 @@ export const bundle = async (entry: BundleEntry): Promise<BundleRow> => {
     name: entry.name,
     minifiedBytes: output.byteLength,
     gzipBytes: gzipSync(output, { level: 9 }).byteLength,
-    byPackage: [...byPackage].sort((a, b) => b[1] - a[1]),
+    byPackage: [...byPackage].filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]),
   }
 }
 

@@ -40,6 +40,8 @@ export interface ProfileResult {
     readonly pkg: string
     readonly share: number
   }>
+  /** The same profile of raw undici.request: what any Node HTTP client pays. */
+  readonly reference: Pick<Summary, "busyMicrosPerCall" | "byPackage">
 }
 
 /** The package, or the engine part, a profile frame belongs to. */
@@ -65,16 +67,15 @@ const shortWhere = (frame: ProfileNode["callFrame"]): string => {
   return `${tail}:${frame.lineNumber + 1}`
 }
 
-export const runProfile = async (server: TokenServer, calls: number): Promise<ProfileResult> => {
-  const dir = fileURLToPath(new URL("../results/", import.meta.url))
-  await mkdir(dir, { recursive: true })
-  const file = `${dir}clientCredentials.cpuprofile`
-  await promisify(execFile)(
-    process.execPath,
-    [fileURLToPath(new URL("./profileChild.js", import.meta.url)), file, String(calls)],
-    { env: { ...process.env, TOKEN_URL: server.dueUrl } },
-  )
-  const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile
+interface Summary {
+  readonly busyMicrosPerCall: number
+  readonly idleShare: number
+  readonly byPackage: ReadonlyArray<{ readonly name: string; readonly share: number }>
+  readonly topFunctions: ProfileResult["topFunctions"]
+}
+
+/** Self time per function and package, as shares of the busy (non-idle) time. */
+export const summarise = (profile: CpuProfile, calls: number): Summary => {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
   const selfTime = new Map<number, number>()
   profile.samples.forEach((id, index) => {
@@ -93,15 +94,17 @@ export const runProfile = async (server: TokenServer, calls: number): Promise<Pr
     busy += micros
     const pkg = ownerOf(frame)
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros)
-    const where = shortWhere(frame)
     const key = `${frame.functionName}@${frame.url}:${frame.lineNumber}`
-    const entry = byFunction.get(key) ?? { name: frame.functionName || "(anonymous)", where, pkg, micros: 0 }
+    const entry = byFunction.get(key) ?? {
+      name: frame.functionName || "(anonymous)",
+      where: shortWhere(frame),
+      pkg,
+      micros: 0,
+    }
     entry.micros += micros
     byFunction.set(key, entry)
   }
   return {
-    calls,
-    file: "packages/bench/results/clientCredentials.cpuprofile",
     busyMicrosPerCall: busy / calls,
     idleShare: idle / (idle + busy),
     byPackage: [...byPackage]
@@ -111,5 +114,28 @@ export const runProfile = async (server: TokenServer, calls: number): Promise<Pr
       .sort((a, b) => b.micros - a.micros)
       .slice(0, 20)
       .map(({ name, where, pkg, micros }) => ({ name, where, pkg, share: micros / busy })),
+  }
+}
+
+const profileOf = async (server: TokenServer, subject: "grantflow" | "undici", calls: number) => {
+  const dir = fileURLToPath(new URL("../results/", import.meta.url))
+  await mkdir(dir, { recursive: true })
+  const file = `${dir}${subject === "grantflow" ? "clientCredentials" : "rawUndici"}.cpuprofile`
+  await promisify(execFile)(
+    process.execPath,
+    [fileURLToPath(new URL("./profileChild.js", import.meta.url)), file, String(calls), subject],
+    { env: { ...process.env, TOKEN_URL: server.dueUrl } },
+  )
+  return summarise(JSON.parse(await readFile(file, "utf8")) as CpuProfile, calls)
+}
+
+export const runProfile = async (server: TokenServer, calls: number): Promise<ProfileResult> => {
+  const grantflow = await profileOf(server, "grantflow", calls)
+  const reference = await profileOf(server, "undici", calls)
+  return {
+    calls,
+    file: "packages/bench/results/clientCredentials.cpuprofile",
+    ...grantflow,
+    reference: { busyMicrosPerCall: reference.busyMicrosPerCall, byPackage: reference.byPackage },
   }
 }

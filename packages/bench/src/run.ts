@@ -20,8 +20,8 @@ import { envInt } from "./stats.js"
 import { runThroughput } from "./throughput.js"
 
 const settings = {
-  rounds: envInt("BENCH_ROUNDS", 9),
-  opsPerRound: envInt("BENCH_OPS", 800),
+  rounds: envInt("BENCH_ROUNDS", 15),
+  opsPerRound: envInt("BENCH_OPS", 400),
   warmupOps: envInt("BENCH_WARMUP", 300),
   inFlight: envInt("BENCH_IN_FLIGHT", 64),
   cachedIterations: envInt("BENCH_CACHED_ITERATIONS", 200_000),

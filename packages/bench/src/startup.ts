@@ -28,44 +28,62 @@ export const hyperfinePath = (): string | undefined => {
   return found.status === 0 ? "hyperfine" : undefined
 }
 
-/** Median wall time in ms of each command over `runs` fresh processes (a busy machine makes outliers). */
+/** A command's median wall time and mean CPU time (user + system), both in ms. */
+interface Timing {
+  readonly wallMs: number
+  readonly cpuMs: number
+}
+
+/**
+ * Times each command over `runs` fresh processes. Wall time is the median run (a busy machine
+ * makes outliers); CPU time, which waiting for a core does not inflate, is kept beside it.
+ */
 const timeCommands = async (
   commands: ReadonlyArray<Command>,
   runs: number,
   env: NodeJS.ProcessEnv,
   hyperfine: string | undefined,
-): Promise<ReadonlyArray<number>> => {
+): Promise<ReadonlyArray<Timing>> => {
   const lines = commands.map((command) => [process.execPath, child, ...command.args].join(" "))
   if (hyperfine !== undefined) {
     const dir = await mkdtemp(join(tmpdir(), "grantflow-bench-"))
     const json = join(dir, "startup.json")
-    await run(
-      hyperfine,
-      ["-N", "--warmup", "1", "--runs", String(runs), "--style", "none", "--export-json", json, ...lines],
-      {
-        env,
-      },
-    )
-    const results = JSON.parse(await readFile(json, "utf8")) as { results: Array<{ median: number }> }
+    const args = ["-N", "--warmup", "1", "--runs", String(runs), "--style", "none", "--export-json", json]
+    await run(hyperfine, [...args, ...lines], { env })
+    const results = JSON.parse(await readFile(json, "utf8")) as {
+      results: Array<{ median: number; user: number; system: number }>
+    }
     await rm(dir, { recursive: true })
-    return results.results.map((result) => result.median * 1000)
+    return results.results.map((result) => ({
+      wallMs: result.median * 1000,
+      cpuMs: (result.user + result.system) * 1000,
+    }))
   }
-  const samples: Array<Array<number>> = commands.map(() => [])
+  const samples = commands.map(() => ({ wall: [] as number[], cpu: [] as number[] }))
   for (let i = 0; i <= runs; i++) {
     for (const [index, command] of commands.entries()) {
       const begin = process.hrtime.bigint()
-      const result = spawnSync(process.execPath, [child, ...command.args], { env, stdio: "inherit" })
-      if (result.status !== 0) throw new Error(`${command.name} failed`)
+      const result = spawnSync(process.execPath, [child, ...command.args], {
+        env: { ...env, BENCH_PRINT_CPU: "1" },
+        encoding: "utf8",
+      })
+      if (result.status !== 0) throw new Error(`${command.name} failed: ${result.stderr}`)
       // The first pass warms the file cache and is not counted.
-      if (i > 0) samples[index]!.push(Number(process.hrtime.bigint() - begin) / 1e6)
+      if (i === 0) continue
+      samples[index]!.wall.push(Number(process.hrtime.bigint() - begin) / 1e6)
+      samples[index]!.cpu.push(Number.parseFloat(result.stdout))
     }
   }
-  return samples.map(median)
+  return samples.map(({ wall, cpu }) => ({
+    wallMs: median(wall),
+    cpuMs: cpu.reduce((sum, value) => sum + value, 0) / cpu.length,
+  }))
 }
 
 export interface StartupRow {
   readonly name: string
   readonly ms: Spread
+  readonly cpuMs: Spread
 }
 
 export interface StartupResult {
@@ -76,10 +94,13 @@ export interface StartupResult {
   readonly imports: ReadonlyArray<StartupRow>
   /** @grantflow/core's import cost over effect/Effect's, per round. */
   readonly coreVsEffect: Spread
+  /** The same by CPU time, which a busy machine moves less. */
+  readonly coreVsEffectCpu: Spread
   /** Whole process, node start to first token and exit. */
   readonly coldStart: ReadonlyArray<StartupRow>
   /** grantflow's cold start over oauth4webapi's, per round. */
   readonly coldVsOauth4webapi: Spread
+  readonly coldVsOauth4webapiCpu: Spread
 }
 
 const importCommands: ReadonlyArray<Command> = [
@@ -94,8 +115,22 @@ const coldCommands: ReadonlyArray<Command> = ["fetch", "grantflow", "oauth4webap
   (name) => ({ name: name === "fetch" ? "raw fetch" : name, args: ["first-token", name] }),
 )
 
-const column = (rounds: ReadonlyArray<ReadonlyArray<number>>, index: number) =>
-  rounds.map((round) => round[index]!)
+const rowsOf = (
+  commands: ReadonlyArray<Command>,
+  rounds: ReadonlyArray<ReadonlyArray<Timing>>,
+): ReadonlyArray<StartupRow> =>
+  commands.map((command, index) => ({
+    name: command.name,
+    ms: spread(rounds.map((round) => round[index]!.wallMs)),
+    cpuMs: spread(rounds.map((round) => round[index]!.cpuMs)),
+  }))
+
+const ratio = (
+  rounds: ReadonlyArray<ReadonlyArray<Timing>>,
+  over: number,
+  under: number,
+  figure: keyof Timing = "wallMs",
+): Spread => spread(rounds.map((round) => round[over]![figure] / round[under]![figure]))
 
 export const runStartup = async (
   server: TokenServer,
@@ -103,30 +138,24 @@ export const runStartup = async (
 ): Promise<StartupResult> => {
   const hyperfine = hyperfinePath()
   const env = { ...process.env, TOKEN_URL: server.tokenUrl }
-  const importRounds: Array<ReadonlyArray<number>> = []
-  const coldRounds: Array<ReadonlyArray<number>> = []
+  const importRounds: Array<ReadonlyArray<Timing>> = []
+  const coldRounds: Array<ReadonlyArray<Timing>> = []
   for (let round = 0; round < options.rounds; round++) {
-    const medians = await timeCommands(importCommands, options.runs, env, hyperfine)
-    importRounds.push(medians.map((value) => value - medians[0]!))
+    const [bare, ...imports] = await timeCommands(importCommands, options.runs, env, hyperfine)
+    importRounds.push(
+      imports.map((timing) => ({ wallMs: timing.wallMs - bare!.wallMs, cpuMs: timing.cpuMs - bare!.cpuMs })),
+    )
     coldRounds.push(await timeCommands(coldCommands, options.runs, env, hyperfine))
   }
-  const effect = column(importRounds, 1)
-  const grantflow = column(importRounds, 2)
-  const coldGrantflow = column(coldRounds, 1)
-  const coldOauth = column(coldRounds, 2)
   return {
     tool: hyperfine === undefined ? "own spawn loop (hyperfine not found)" : "hyperfine -N",
     runsPerRound: options.runs,
     rounds: options.rounds,
-    imports: importCommands.slice(1).map((command, index) => ({
-      name: command.name,
-      ms: spread(column(importRounds, index + 1)),
-    })),
-    coreVsEffect: spread(grantflow.map((value, round) => value / effect[round]!)),
-    coldStart: coldCommands.map((command, index) => ({
-      name: command.name,
-      ms: spread(column(coldRounds, index)),
-    })),
-    coldVsOauth4webapi: spread(coldGrantflow.map((value, round) => value / coldOauth[round]!)),
+    imports: rowsOf(importCommands.slice(1), importRounds),
+    coreVsEffect: ratio(importRounds, 1, 0),
+    coreVsEffectCpu: ratio(importRounds, 1, 0, "cpuMs"),
+    coldStart: rowsOf(coldCommands, coldRounds),
+    coldVsOauth4webapi: ratio(coldRounds, 1, 2),
+    coldVsOauth4webapiCpu: ratio(coldRounds, 1, 2, "cpuMs"),
   }
 }

@@ -64,3 +64,11 @@ if (mode === "import") {
 } else {
   throw new Error("usage: startupChild.js import <specifier> | first-token <peer>")
 }
+
+// Without hyperfine, the parent reads this process's CPU time (user + system, ms) from stdout.
+if (process.env.BENCH_PRINT_CPU === "1") {
+  process.on("exit", () => {
+    const used = process.cpuUsage()
+    process.stdout.write(String((used.user + used.system) / 1000))
+  })
+}
