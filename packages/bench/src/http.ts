@@ -4,13 +4,11 @@
  * response, sequentially and with several requests in flight. Rounds interleave the
  * candidates, and every ratio is taken against raw `fetch` measured in the same round.
  *
- * Run with `pnpm bench` at the root. Bounded: BENCH_ROUNDS (default 7) rounds of BENCH_OPS
+ * Run with `npx -y pnpm@10.34.8 --filter @grantflow/bench bench:http` (from the built packages). Bounded: BENCH_ROUNDS (default 7) rounds of BENCH_OPS
  * (default 1000) requests per candidate and mode, after BENCH_WARMUP (default 500).
  *
  * @module
  */
-import { fork } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -21,11 +19,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Agent, request as undiciRequest } from "undici"
-
-const envInt = (name: string, fallback: number): number => {
-  const value = Number.parseInt(process.env[name] ?? "", 10)
-  return Number.isFinite(value) && value > 0 ? value : fallback
-}
+import { measure } from "./measure.js"
+import { startTokenServer } from "./server.js"
+import { envInt, median } from "./stats.js"
 
 const rounds = envInt("BENCH_ROUNDS", 7)
 const opsPerRound = envInt("BENCH_OPS", 1000)
@@ -110,47 +106,16 @@ const candidates: ReadonlyArray<Candidate> = [
   effectCandidate("NodeHttpClient.layerUndici (ref)", NodeHttpClient.layerUndici),
 ]
 
-type Op = () => Promise<unknown>
-
-/** Runs `total` operations with `inFlight` workers; returns operations per second. */
-const measure = async (once: Op, total: number, inFlight: number): Promise<number> => {
-  let started = 0
-  const worker = async () => {
-    while (started < total) {
-      started++
-      await once()
-    }
-  }
-  const begin = process.hrtime.bigint()
-  await Promise.all(Array.from({ length: inFlight }, worker))
-  const seconds = Number(process.hrtime.bigint() - begin) / 1e9
-  return total / seconds
-}
-
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
-
-const startServer = () =>
-  new Promise<{ readonly url: string; readonly stop: () => void }>((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL("./tokenServer.ts", import.meta.url)), [], { stdio: "inherit" })
-    child.once("error", reject)
-    child.once("message", (message) => {
-      const { port } = message as { port: number }
-      resolve({ url: `http://127.0.0.1:${port}/token`, stop: () => child.disconnect() })
-    })
-  })
+const workers = (once: () => Promise<unknown>, count: number) => Array.from({ length: count }, () => once)
 
 const main = async () => {
-  const server = await startServer()
+  const server = await startTokenServer()
   const prepared = []
   for (const candidate of candidates) {
-    const instance = await candidate.setup(server.url)
+    const instance = await candidate.setup(server.tokenUrl)
     const body = (await instance.once()) as { access_token?: unknown }
     if (typeof body.access_token !== "string") throw new Error(`${candidate.name}: bad response`)
-    await measure(instance.once, warmupOps, concurrency)
+    await measure(workers(instance.once, concurrency), warmupOps)
     prepared.push({ name: candidate.name, ...instance })
   }
 
@@ -167,7 +132,9 @@ const main = async () => {
       const results: Array<number> = []
       for (let step = 0; step < prepared.length; step++) {
         const index = (step + round) % prepared.length
-        results[index] = await measure(prepared[index]!.once, opsPerRound, mode.inFlight)
+        results[index] = (
+          await measure(workers(prepared[index]!.once, mode.inFlight), opsPerRound)
+        ).opsPerSecond
       }
       const baseline = results[0]!
       results.forEach((value, index) => {

@@ -1,0 +1,148 @@
+/**
+ * The token-path candidates: each obtains one client-credentials access token per call from the
+ * stand-in server, the way its users would, with HTTP Basic client authentication
+ * (RFC 6749 §2.3.1) and the same form body.
+ *
+ * @module
+ */
+import { clientCredentials, defineProvider, TokenEndpoint } from "@grantflow/core"
+import * as HttpNode from "@grantflow/core/platform/httpNode"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as oauth from "oauth4webapi"
+import { ClientCredentials as SimpleClientCredentials } from "simple-oauth2"
+import { Agent, request as undiciRequest } from "undici"
+
+export const clientId = "bench-client"
+export const clientSecret = "bench-secret-0123456789"
+export const scopes = ["user-read-email", "user-read-private"] as const
+
+const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64")}`
+const form = new URLSearchParams({ grant_type: "client_credentials", scope: scopes.join(" ") }).toString()
+const headers = {
+  authorization: basic,
+  "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
+  accept: "application/json",
+}
+
+/** One client as one caller holds it: `once` returns a fresh access token. */
+export interface TokenClient {
+  readonly once: () => Promise<string>
+  readonly close: () => Promise<void>
+}
+
+export interface Candidate {
+  readonly name: string
+  readonly create: (tokenUrl: string) => Promise<TokenClient>
+}
+
+const accessTokenOf = (body: unknown): string => (body as { readonly access_token: string }).access_token
+
+export const rawFetch: Candidate = {
+  name: "raw fetch (baseline)",
+  create: async (tokenUrl) => ({
+    once: () =>
+      fetch(tokenUrl, { method: "POST", headers, body: form })
+        .then((response) => response.json())
+        .then(accessTokenOf),
+    close: async () => {},
+  }),
+}
+
+export const rawUndici: Candidate = {
+  name: "raw undici.request",
+  create: async (tokenUrl) => {
+    const agent = new Agent()
+    return {
+      once: () =>
+        undiciRequest(tokenUrl, { dispatcher: agent, method: "POST", headers, body: form })
+          .then((response) => response.body.json())
+          .then(accessTokenOf),
+      close: () => agent.destroy(),
+    }
+  },
+}
+
+const providerFor = (tokenUrl: string) =>
+  defineProvider({ authorizationEndpoint: new URL("/authorize", tokenUrl).href, tokenEndpoint: tokenUrl })
+
+/** A grantflow client-credentials source on the stand-in server. */
+export const sourceAt = (tokenUrl: string) =>
+  clientCredentials({ provider: providerFor(tokenUrl), clientId, clientSecret, scopes })
+
+/** The whole path a Promise-API user pays: a long-lived source whose token is always due. */
+export const grantflowSource: Candidate = {
+  name: "grantflow clientCredentials().getAccessToken()",
+  create: async (tokenUrl) => {
+    const source = sourceAt(tokenUrl)
+    return { once: () => source.getAccessToken(), close: async () => source.stop() }
+  },
+}
+
+/** The Effect service alone, over core's Node HTTP layer: no machine, no source. */
+export const grantflowTokenEndpoint: Candidate = {
+  name: "grantflow TokenEndpoint.request",
+  create: async (tokenUrl) => {
+    const runtime = ManagedRuntime.make(TokenEndpoint.layer().pipe(Layer.provide(HttpNode.layer)))
+    const endpoint = await runtime.runPromise(TokenEndpoint.TokenEndpoint)
+    const request = endpoint.request({
+      provider: providerFor(tokenUrl),
+      client: { clientId, clientSecret: Redacted.make(clientSecret) },
+      grant: { type: "client_credentials", scopes },
+    })
+    return {
+      once: () => runtime.runPromise(request).then((response) => Redacted.value(response.accessToken)),
+      close: () => runtime.dispose(),
+    }
+  },
+}
+
+export const oauth4webapi: Candidate = {
+  name: "oauth4webapi",
+  create: async (tokenUrl) => {
+    const server: oauth.AuthorizationServer = { issuer: new URL(tokenUrl).origin, token_endpoint: tokenUrl }
+    const client: oauth.Client = { client_id: clientId }
+    const authentication = oauth.ClientSecretBasic(clientSecret)
+    const parameters = new URLSearchParams({ scope: scopes.join(" ") })
+    const options = { [oauth.allowInsecureRequests]: true }
+    return {
+      once: async () => {
+        const response = await oauth.clientCredentialsGrantRequest(
+          server,
+          client,
+          authentication,
+          parameters,
+          options,
+        )
+        return (await oauth.processClientCredentialsResponse(server, client, response)).access_token
+      },
+      close: async () => {},
+    }
+  },
+}
+
+export const simpleOauth2: Candidate = {
+  name: "simple-oauth2",
+  create: async (tokenUrl) => {
+    const url = new URL(tokenUrl)
+    const client = new SimpleClientCredentials({
+      client: { id: clientId, secret: clientSecret },
+      auth: { tokenHost: url.origin, tokenPath: url.pathname },
+    })
+    return {
+      once: () => client.getToken({ scope: [...scopes] }).then((token) => token.token.access_token),
+      close: async () => {},
+    }
+  },
+}
+
+/** In the order of the report's table; the first is every ratio's baseline. */
+export const candidates: ReadonlyArray<Candidate> = [
+  rawFetch,
+  rawUndici,
+  grantflowSource,
+  grantflowTokenEndpoint,
+  oauth4webapi,
+  simpleOauth2,
+]
