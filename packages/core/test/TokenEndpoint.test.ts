@@ -24,7 +24,7 @@ import {
   type TokenEndpointOptions,
   type TokenRequest,
 } from "../src/TokenEndpoint.js"
-import { parseRetryAfter } from "../src/TokenResponse.js"
+import { maxExpiresInSeconds, parseRetryAfter } from "../src/TokenResponse.js"
 import * as Faulty from "./support/FaultyHttpClient.js"
 
 const secret = {
@@ -448,7 +448,7 @@ describe("TokenEndpoint.request: response processing", () => {
       const empty = yield* setup([Faulty.respond(401)])
       expect(yield* failure(empty.endpoint.request(tokenRequest()))).toMatchObject({
         _tag: "MalformedResponse",
-        reason: "NotJson",
+        reason: "InvalidErrorResponse",
         status: 401,
       })
       expect(empty.fake.requests).toHaveLength(1)
@@ -461,14 +461,87 @@ describe("TokenEndpoint.request: response processing", () => {
     }),
   )
 
-  it.effect("other statuses are UnexpectedStatus", () =>
+  it.effect("a redirect is refused as Redirected; other statuses are UnexpectedStatus", () =>
     Effect.gen(function* () {
       const { endpoint, fake } = yield* setup([
         Faulty.respond(302, "", { location: "https://elsewhere.example/" }),
+        Faulty.respond(204),
       ])
       const error = yield* failure(endpoint.request(tokenRequest()))
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "UnexpectedStatus", status: 302 })
+      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "Redirected", status: 302 })
       expect(fake.requests).toHaveLength(1)
+      const noContent = yield* failure(endpoint.request(tokenRequest()))
+      expect(noContent).toMatchObject({ _tag: "MalformedResponse", reason: "UnexpectedStatus", status: 204 })
+    }),
+  )
+
+  it.effect("recognises the error code in text/plain and form-encoded 4xx bodies", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.respond(400, "invalid_grant: refresh token revoked", { "content-type": "text/plain" }),
+        Faulty.respond(400, "error=invalid_grant&error_description=expired", {
+          "content-type": "application/x-www-form-urlencoded",
+        }),
+        Faulty.respond(401, "Unauthorized", { "content-type": "text/plain" }),
+      ])
+      const plain = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(plain).toMatchObject({ _tag: "OAuthError", error: "invalid_grant", status: 400 })
+      // Only the code is taken from free text: the rest is not meant for the client.
+      expect(plain).toMatchObject({ errorDescription: undefined })
+      const form = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(form).toMatchObject({ _tag: "OAuthError", error: "invalid_grant", errorDescription: "expired" })
+      const prose = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(prose).toMatchObject({ _tag: "MalformedResponse", reason: "InvalidErrorResponse", status: 401 })
+    }),
+  )
+
+  it.effect("refuses a token_type other than Bearer, whatever its case", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.json(200, { ...tokenBody, token_type: "mac" }),
+        Faulty.json(200, { ...tokenBody, token_type: "DPoP" }),
+        Faulty.json(200, { ...tokenBody, token_type: "BEARER" }),
+      ])
+      for (let i = 0; i < 2; i++) {
+        expect(yield* failure(endpoint.request(tokenRequest()))).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "UnsupportedTokenType",
+          fields: ["token_type"],
+        })
+      }
+      expect((yield* endpoint.request(tokenRequest())).tokenType).toBe("Bearer")
+    }),
+  )
+
+  it.effect("refuses an access token with whitespace, control or non-ASCII characters", () =>
+    Effect.gen(function* () {
+      const bad = ["abc\r\nX-Injected: 1", "abc def", "abc\tdef", "abc\u0000", "tökén", "abc\u2028"]
+      const { endpoint } = yield* setup([
+        ...bad.map((access_token) => Faulty.json(200, { ...tokenBody, access_token })),
+        Faulty.json(200, { ...tokenBody, access_token: "printable|!$~'ok" }),
+      ])
+      for (const _ of bad) {
+        const error = yield* failure(endpoint.request(tokenRequest()))
+        expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "UnusableAccessToken" })
+        expect(error.message).toContain("Authorization header")
+      }
+      // Lenient about printable ASCII outside RFC 6750's b64token: real providers issue such tokens.
+      expect(Redacted.value((yield* endpoint.request(tokenRequest())).accessToken)).toBe("printable|!$~'ok")
+    }),
+  )
+
+  it.effect("caps absurd lifetimes at one year and treats expires_in 0 as unknown", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.respond(200, `{"access_token":"a","token_type":"Bearer","expires_in":1e308}`),
+        Faulty.json(200, { ...tokenBody, expires_in: "1e308" }),
+        Faulty.json(200, { ...tokenBody, expires_in: 0 }),
+        Faulty.json(200, { ...tokenBody, expires_in: 1 }),
+      ])
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBe(maxExpiresInSeconds)
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBe(365 * 24 * 3600)
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBeUndefined()
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBe(1)
     }),
   )
 
@@ -499,18 +572,18 @@ describe("TokenEndpoint.request: response processing", () => {
     }),
   )
 
-  it.effect("keeps other token types and the refresh token, redacted", () =>
+  it.effect("keeps the refresh token, redacted", () =>
     Effect.gen(function* () {
       const { endpoint } = yield* setup([
         Faulty.json(200, {
           access_token: "a",
-          token_type: "DPoP",
+          token_type: "bearer",
           refresh_token: secret.refreshToken,
           expires_in: null,
         }),
       ])
       const response = yield* endpoint.request(tokenRequest())
-      expect(response.tokenType).toBe("DPoP")
+      expect(response.tokenType).toBe("Bearer")
       expect(response.expiresIn).toBeUndefined()
       expect(Redacted.value(response.refreshToken!)).toBe(secret.refreshToken)
     }),
