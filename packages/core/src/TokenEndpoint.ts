@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { layer as platformHttp } from "#platform/http"
 import {
   ConfigError,
   MalformedResponse,
@@ -340,3 +341,12 @@ export const make = (
 export const layer = (
   options?: TokenEndpointOptions,
 ): Layer.Layer<TokenEndpoint, never, HttpClient.HttpClient> => Layer.effect(TokenEndpoint, make(options))
+
+/**
+ * The token endpoint service over the core's own HTTP layer: keep-alive undici in Node, `fetch`
+ * elsewhere, redirects never followed. What the Promise API uses, for Effect users to provide.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+export const layerDefault = (options?: TokenEndpointOptions): Layer.Layer<TokenEndpoint> =>
+  layer(options).pipe(Layer.provide(platformHttp))
