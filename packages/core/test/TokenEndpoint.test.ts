@@ -1,4 +1,6 @@
+import { inspect } from "node:util"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -782,6 +784,62 @@ describe("retry policy and Retry-After", () => {
     for (const invalid of [undefined, "", "-1", "1.5", "soon", "Wed, 32 Foo 2025"]) {
       expect(parseRetryAfter(invalid, now)).toBeUndefined()
     }
+  })
+})
+
+describe("an echoing server", () => {
+  it("leaks no arbitrary secret into an error, in any spelling it echoes", async () => {
+    const word = fc.string({ unit: "grapheme", minLength: 6, maxLength: 24 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ clientSecret: word, refreshToken: word }),
+        fc.constantFrom<TokenEndpointAuthMethod>("client_secret_basic", "client_secret_post"),
+        fc.constantFrom(400, 200, 503),
+        async (raw, method, status) => {
+          const marked = {
+            clientSecret: `SECRET${raw.clientSecret}`,
+            refreshToken: `SECRET${raw.refreshToken}`,
+          }
+          // Fault injection: echoes the form body and the Authorization header, raw and JSON-escaped.
+          const echo = HttpClient.make((request) => {
+            const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
+            const said = `${body} ${request.headers.authorization ?? ""} ${decodeURIComponent(body.replace(/\+/g, " "))}`
+            return Effect.succeed(
+              HttpClientResponse.fromWeb(
+                request,
+                Response.json(
+                  {
+                    error: "invalid_request",
+                    error_description: said,
+                    error_uri: `https://x.example/?${body}`,
+                  },
+                  { status },
+                ),
+              ),
+            )
+          })
+          const endpoint = await Effect.runPromise(
+            make({ retry: { maxRetries: 0 } }).pipe(Effect.provideService(HttpClient.HttpClient, echo)),
+          )
+          const error = await Effect.runPromise(
+            Effect.flip(
+              endpoint.request({
+                provider: providerWith(method),
+                client: { clientId: "app", clientSecret: Redacted.make(marked.clientSecret) },
+                grant: { type: "refresh_token", refreshToken: Redacted.make(marked.refreshToken) },
+              }),
+            ),
+          )
+          expect(error).toMatchObject({ _tag: "OAuthError", error: "invalid_request" })
+          const values = Object.values(marked)
+          const encoded = values.map((value) => new URLSearchParams([["", value]]).toString().slice(1))
+          const basic = btoa(`app:${encoded[0]}`)
+          expectNoLeak(error, [...values, ...encoded, basic])
+          expect(inspect(error, { showHidden: true, depth: 10 })).not.toContain("SECRET")
+        },
+      ),
+      { numRuns: 150 },
+    )
   })
 })
 
