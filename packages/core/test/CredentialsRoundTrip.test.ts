@@ -51,7 +51,7 @@ describe("every Credentials the core emits", () => {
           }).pipe(Effect.provide(layer), Effect.scoped),
         )
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     )
   })
 })

@@ -71,20 +71,34 @@ describe("bounded reads: a 500 MB answer", () => {
           Effect.flip(
             endpoint.request({ provider: providerAt(server, path), client, grant: clientCredentialsGrant }),
           )
+        const readEverything = Effect.gen(function* () {
+          for (const path of ["/token", "/declared", "/refused"]) {
+            expect(yield* request(path)).toMatchObject({ _tag: "MalformedResponse", reason: "TooLarge" })
+          }
+          const discovery = yield* Effect.flip(Discovery.discover(server.origin))
+          expect(discovery).toMatchObject({ _tag: "MalformedResponse", reason: "TooLarge" })
+          const refusedRevocation = { ...providerAt(server), revocationEndpoint: `${server.origin}/refused` }
+          const revocation = yield* Effect.flip(
+            endpoint.revoke({ provider: refusedRevocation, client, token: Redacted.make(secret.revoked) }),
+          )
+          expect(revocation).toMatchObject({ _tag: "MalformedResponse", reason: "TooLarge" })
+          // A 2xx revocation's body is of no use: it is dropped at the cap, and the revocation stands.
+          yield* endpoint.revoke({
+            provider: providerAt(server),
+            client,
+            token: Redacted.make(secret.revoked),
+          })
+        })
+
+        // The first pass loads and warms up whatever each path needs; the second is measured.
+        yield* readEverything
         const before = process.memoryUsage().rss
-
-        for (const path of ["/token", "/declared", "/refused"]) {
-          expect(yield* request(path)).toMatchObject({ _tag: "MalformedResponse", reason: "TooLarge" })
-        }
-        const discovery = yield* Effect.flip(Discovery.discover(server.origin))
-        expect(discovery).toMatchObject({ _tag: "MalformedResponse", reason: "TooLarge" })
-        // A 2xx revocation's body is of no use: it is dropped at the cap, and the revocation stands.
-        yield* endpoint.revoke({ provider: providerAt(server), client, token: Redacted.make(secret.revoked) })
-
+        yield* readEverything
         const grown = process.memoryUsage().rss - before
+        // Buffering any one answer would take 500 MB; garbage not yet collected accounts for the rest.
         expect(grown).toBeLessThan(48 * MiB)
-        // Five answers of 500 MB were offered; the client took about its cap of each and hung up.
-        expect(counter.sent).toBeLessThan(5 * 16 * MiB)
+        // Twelve answers of 500 MB were offered; the client took about its cap of each and hung up.
+        expect(counter.sent).toBeLessThan(12 * 16 * MiB)
       }).pipe(Effect.provide(layer), Effect.scoped),
     )
   }

@@ -838,7 +838,7 @@ describe("an echoing server", () => {
           expect(inspect(error, { showHidden: true, depth: 10 })).not.toContain("SECRET")
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 100 },
     )
   })
 })
