@@ -196,6 +196,35 @@ describe("server text in errors", () => {
   )
 })
 
+describe("broken connections in errors", () => {
+  for (const { name, layer } of layers) {
+    it.live(`${name}: a connection cut before or during the answer leaves no secret in the error`, () =>
+      Effect.gen(function* () {
+        const server = yield* serve((request, response) => {
+          if (request.path === "/cut") return response.socket?.destroy()
+          response.writeHead(200, { "content-type": "application/json", "content-length": "400" })
+          response.write(`{"access_token":"${request.body}`, () => response.socket?.destroy())
+        })
+        const endpoint = yield* makeTokenEndpoint(noRetries)
+        for (const path of ["/cut", "/token"]) {
+          const error = yield* Effect.flip(
+            endpoint.request({
+              provider: providerAt(server, path),
+              client,
+              grant: { type: "refresh_token", refreshToken: Redacted.make(secret.refreshToken) },
+            }),
+          )
+          expect(error).toMatchObject({ _tag: "TransportError", reason: "Network" })
+          for (const rendering of renderings(error)) {
+            for (const value of Object.values(secret).flatMap(spellings))
+              expect(rendering).not.toContain(value)
+          }
+        }
+      }).pipe(Effect.provide(layer), Effect.scoped),
+    )
+  }
+})
+
 describe("redirects are never followed for the core's requests", () => {
   const followingFetch = Layer.effect(
     HttpClient.HttpClient,
