@@ -419,3 +419,37 @@ describe("a refresh whose answer is lost after the server rotated", () => {
     }).pipe(Effect.provide(flowLayer)),
   )
 })
+
+describe("invalid_grant in whatever media type", () => {
+  const saved = { accessToken: "at-0", tokenType: "Bearer", scopes: [], expiresAt: 0, refreshToken: "rt-0" }
+  const bodies = [
+    { type: "text/plain", body: "invalid_grant" },
+    { type: "application/x-www-form-urlencoded", body: "error=invalid_grant&error_description=revoked" },
+    { type: "text/html", body: "<h1>400</h1><p>error: invalid_grant (refresh token revoked)</p>" },
+  ]
+  for (const { type, body } of bodies) {
+    it.scopedLive(`a refresh refused as ${type} ends in ReauthenticationRequired, with one request`, () =>
+      Effect.gen(function* () {
+        const server = yield* serve((_, response) =>
+          response.writeHead(400, { "content-type": type }).end(body),
+        )
+        const user = yield* SavedCredentials.make({
+          provider: providerAt(server),
+          clientId: "app",
+          credentials: saved,
+        })
+        expect(yield* Effect.flip(user.accessToken)).toMatchObject({
+          _tag: "ReauthenticationRequired",
+          reason: "InvalidGrant",
+        })
+        expect(server.requests).toHaveLength(1)
+      }).pipe(
+        Effect.provide(
+          Layer.mergeAll(tokenEndpointLayer(), CredentialStore.layerMemory).pipe(
+            Layer.provide(HttpNode.layer),
+          ),
+        ),
+      ),
+    )
+  }
+})
