@@ -194,7 +194,7 @@ export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
       UnusableAccessToken:
         "has an access_token holding whitespace, control or non-ASCII characters, which cannot travel in an Authorization header",
       Redirected:
-        "was a redirect, which grantflow never follows for its own requests (it would carry the request, secrets included, elsewhere); point the provider at the final URL",
+        "was a redirect grantflow does not follow (token and revocation requests never follow one, discovery only within the issuer's origin), as it would take the request, or trust, elsewhere; point the provider at the final URL",
     }
     const advice =
       this.source === "callback"

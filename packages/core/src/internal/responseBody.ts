@@ -1,5 +1,7 @@
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { MalformedResponse, TransportError } from "../Errors.js"
 
@@ -44,22 +46,31 @@ export const readBodyBytes = (
       ),
     )
   }
-  return Effect.suspend(() => {
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    return response.stream.pipe(
-      Stream.catchAll((error) =>
-        error.reason === "EmptyBody" ? Stream.empty : Stream.fail(broken(error.cause ?? error.reason)),
-      ),
-      Stream.runForEach((chunk): Effect.Effect<void, BodyError> => {
-        size += chunk.length
-        if (size > maxBodyBytes) return Effect.fail(tooLarge)
-        chunks.push(chunk)
-        return Effect.void
-      }),
-      Effect.map(() => concat(chunks, size)),
-    )
-  })
+  // A pull loop rather than Stream.runForEach: it costs about half as much on a one-chunk body.
+  return Effect.scoped(
+    Effect.gen(function* () {
+      const pull = yield* Stream.toPull(response.stream)
+      const chunks: Array<Uint8Array> = []
+      let size = 0
+      while (true) {
+        const next = yield* Effect.either(pull)
+        if (Either.isLeft(next)) {
+          if (Option.isNone(next.left)) break
+          const error = next.left.value
+          // A response without a body is a complete (empty) answer, not a network failure.
+          if (error.reason === "EmptyBody") break
+          return yield* broken(error.cause ?? error.reason)
+        }
+        for (const chunk of next.right) {
+          size += chunk.length
+          // Failing here closes the scope, which cancels the body and drops its connection.
+          if (size > maxBodyBytes) return yield* tooLarge
+          chunks.push(chunk)
+        }
+      }
+      return concat(chunks, size)
+    }),
+  )
 }
 
 const concat = (chunks: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
