@@ -146,9 +146,14 @@ const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 type Params = ReadonlyArray<readonly [string, string]>
 
-/** The request parameters whose values are secrets: never echoed into an error message. */
+/**
+ * The request parameters whose values are secrets: never echoed into an error message.
+ * `client_assertion` can only arrive through `extra`; other `extra` values (`resource`,
+ * `audience`) are not secret, and redacting short common words would garble the server's text.
+ */
 const secretParams: ReadonlySet<string> = new Set([
   "client_secret",
+  "client_assertion",
   "code",
   "code_verifier",
   "refresh_token",

@@ -843,6 +843,40 @@ describe("an echoing server", () => {
   })
 })
 
+describe("an echoing server and extra parameters", () => {
+  it.effect("a client_assertion given through extra is redacted; other extra values are kept", () =>
+    Effect.gen(function* () {
+      const echo = HttpClient.make((request) =>
+        Effect.succeed(
+          HttpClientResponse.fromWeb(
+            request,
+            Response.json(
+              {
+                error: "invalid_client",
+                error_description:
+                  request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : "",
+              },
+              { status: 401 },
+            ),
+          ),
+        ),
+      )
+      const endpoint = yield* make().pipe(Effect.provideService(HttpClient.HttpClient, echo))
+      const error = yield* Effect.flip(
+        endpoint.request({
+          ...tokenRequest(),
+          extra: { client_assertion: "eyJ.assertion-Secret-Q1.sig", resource: "https://api.example/" },
+        }),
+      )
+      expect(error).toMatchObject({ _tag: "OAuthError", error: "invalid_client" })
+      const description = (error as OAuthError).errorDescription ?? ""
+      expect(description).not.toContain("assertion-Secret-Q1")
+      expect(description).toContain("client_assertion=[redacted]")
+      expect(description).toContain("resource=https%3A%2F%2Fapi.example%2F")
+    }),
+  )
+})
+
 describe("no secret in any error", () => {
   it("every error these tests produced is free of secrets and tokens", () => {
     // Filled by the tests above (vitest runs a file's tests in order).
