@@ -4,15 +4,16 @@
  *
  * @module
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { layer as platformLayer } from "#platform/http"
 import { ConfigError, MalformedResponse, TimeoutError, TransportError } from "./Errors.js"
-import { describeUrl, readJsonBody } from "./internal/responseBody.js"
+import { executeWithoutRedirects, wasRedirected } from "./internal/noRedirects.js"
+import { describeUrl, discardBody, readJsonBody } from "./internal/responseBody.js"
 import { runPromise } from "./internal/runPromise.js"
 import { defineProvider, type Provider, type TokenEndpointAuthMethod } from "./Provider.js"
 
@@ -39,7 +40,7 @@ export type AuthorizationServerMetadata = typeof AuthorizationServerMetadata.Typ
 export interface DiscoverOptions {
   /** Overrides the method chosen from `token_endpoint_auth_methods_supported`. */
   readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod | undefined
-  /** Per-document timeout; defaults to 10 seconds. */
+  /** Per-document timeout, headers and body together; defaults to 10 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
 }
 
@@ -64,7 +65,9 @@ export const wellKnownUrls = (issuer: string): ReadonlyArray<string> => {
 
 /**
  * Chooses the token endpoint authentication method from the server's list. When the list is
- * absent RFC 8414 says the default is `client_secret_basic`.
+ * absent RFC 8414 says the default is `client_secret_basic`. When it offers neither secret
+ * method, the choice is `none`, and a client that has a secret is refused when it requests a
+ * token, with the server's list in the message: its secret would otherwise be silently dropped.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
@@ -100,6 +103,7 @@ export const providerFromMetadata = (
         revocationEndpoint: metadata.revocation_endpoint,
         tokenEndpointAuthMethod:
           options.tokenEndpointAuthMethod ?? chooseAuthMethod(metadata.token_endpoint_auth_methods_supported),
+        tokenEndpointAuthMethodsSupported: metadata.token_endpoint_auth_methods_supported,
         authorizationResponseIssParameterSupported:
           metadata.authorization_response_iss_parameter_supported ?? false,
       }),
@@ -112,9 +116,86 @@ export const providerFromMetadata = (
 
 const decodeMetadata = Schema.decodeUnknownEither(AuthorizationServerMetadata)
 
+/** Same-origin redirects followed per document (a trailing slash, a moved path); more is a loop. */
+const maxRedirects = 5
+
+/**
+ * Fetches one metadata document: its status and, for a 200, its JSON body. Redirects are
+ * followed only within the issuer's origin: metadata served from another origin could name that
+ * origin's token endpoint, and the issuer check alone would not catch a server that echoes the
+ * issuer it is asked about.
+ */
+const fetchDocument = (
+  client: HttpClient.HttpClient,
+  url: string,
+  timeoutMs: number,
+): Effect.Effect<{ readonly status: number; readonly body?: unknown }, DiscoveryError> =>
+  Effect.gen(function* () {
+    const origin = new URL(url).origin
+    let current = url
+    for (let hop = 0; ; hop++) {
+      const request = HttpClientRequest.get(current, { acceptJson: true })
+      const response = yield* executeWithoutRedirects(client, request).pipe(
+        Effect.mapError(
+          (error) => new TransportError({ reason: "Network", url: describeUrl(url), cause: error.cause }),
+        ),
+      )
+      const redirected = refuseOtherOrigin(
+        origin,
+        wasRedirected(request, response) ? response.request.url : undefined,
+        response.status,
+      )
+      if (redirected !== undefined) {
+        yield* discardBody(response)
+        return yield* redirected
+      }
+      const location = response.headers.location
+      if (response.status >= 300 && response.status < 400 && location !== undefined) {
+        yield* discardBody(response)
+        const next = yield* Either.try({
+          try: () => new URL(location, current).href,
+          catch: () => redirectError(response.status),
+        })
+        const refused = refuseOtherOrigin(origin, next, response.status)
+        if (refused !== undefined) return yield* refused
+        if (hop >= maxRedirects) return yield* redirectError(response.status)
+        current = next
+        continue
+      }
+      if (response.status !== 200) {
+        yield* discardBody(response)
+        return { status: response.status }
+      }
+      return { status: 200, body: yield* readJsonBody(response, "metadata", describeUrl(current)) }
+    }
+  }).pipe(
+    // The timeout covers redirects and the body: a server that sends headers and then never ends
+    // the body is cut off like one that never answers.
+    Effect.timeoutFail({
+      duration: timeoutMs,
+      onTimeout: () => new TimeoutError({ url: describeUrl(url), timeoutMs }),
+    }),
+  )
+
+const redirectError = (status: number) =>
+  new MalformedResponse({ reason: "Redirected", source: "metadata", status })
+
+const refuseOtherOrigin = (
+  origin: string,
+  target: string | undefined,
+  status: number,
+): MalformedResponse | undefined => {
+  if (target === undefined) return undefined
+  try {
+    return new URL(target).origin === origin ? undefined : redirectError(status)
+  } catch {
+    return redirectError(status)
+  }
+}
+
 /**
  * Discovers a provider from its issuer identifier. The RFC 8414 document is tried first; a 404
- * there falls back to OpenID Connect Discovery.
+ * there falls back to OpenID Connect Discovery. Redirects to another origin are refused.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  */
@@ -130,32 +211,23 @@ export const discover = (
     const client = yield* HttpClient.HttpClient
     const timeoutMs = Duration.toMillis(options.timeout ?? "10 seconds")
     for (const [index, url] of urls.entries()) {
-      const response = yield* client.execute(HttpClientRequest.get(url, { acceptJson: true })).pipe(
-        Effect.mapError(
-          (error) => new TransportError({ reason: "Network", url: describeUrl(url), cause: error.cause }),
-        ),
-        Effect.timeoutFail({
-          duration: timeoutMs,
-          onTimeout: () => new TimeoutError({ url: describeUrl(url), timeoutMs }),
-        }),
-      )
-      if (response.status === 404 && index < urls.length - 1) continue
-      if (response.status >= 500) {
+      const document = yield* fetchDocument(client, url, timeoutMs)
+      if (document.status === 404 && index < urls.length - 1) continue
+      if (document.status >= 500) {
         return yield* new TransportError({
           reason: "ServerError",
           url: describeUrl(url),
-          status: response.status,
+          status: document.status,
         })
       }
-      if (response.status !== 200) {
+      if (document.status !== 200) {
         return yield* new MalformedResponse({
           reason: "UnexpectedStatus",
           source: "metadata",
-          status: response.status,
+          status: document.status,
         })
       }
-      const body = yield* readJsonBody(response, "metadata")
-      const metadata = decodeMetadata(body)
+      const metadata = decodeMetadata(document.body)
       if (Either.isLeft(metadata)) {
         return yield* new MalformedResponse({ reason: "InvalidMetadata", source: "metadata" })
       }
@@ -165,9 +237,10 @@ export const discover = (
   })
 
 /**
- * Promise form of {@link discover}, over the platform's `fetch`.
+ * Promise form of {@link discover}, over the core's own HTTP layer (undici in Node, `fetch`
+ * elsewhere).
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  */
 export const discoverProvider = (issuer: string, options?: DiscoverOptions): Promise<Provider> =>
-  runPromise(discover(issuer, options).pipe(Effect.provide(FetchHttpClient.layer)))
+  runPromise(discover(issuer, options).pipe(Effect.provide(platformLayer)))

@@ -153,6 +153,9 @@ export type MalformedReason =
   | "MissingCode"
   | "IssuerMissing"
   | "IssuerMismatch"
+  | "UnsupportedTokenType"
+  | "UnusableAccessToken"
+  | "Redirected"
 
 /**
  * A response (from an endpoint, or the authorization callback) that does not follow the
@@ -186,6 +189,12 @@ export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
       IssuerMissing:
         "has no `iss` although the provider promises one (RFC 9207); it may come from another server",
       IssuerMismatch: "names another issuer in `iss` (RFC 9207); it may be a mix-up attack",
+      UnsupportedTokenType:
+        "has a token_type other than Bearer; grantflow sends tokens only as Bearer (RFC 6750), so it refuses one it would misuse",
+      UnusableAccessToken:
+        "has an access_token holding whitespace, control or non-ASCII characters, which cannot travel in an Authorization header",
+      Redirected:
+        "was a redirect grantflow does not follow (token and revocation requests never follow one, discovery only within the issuer's origin), as it would take the request, or trust, elsewhere; point the provider at the final URL",
     }
     const advice =
       this.source === "callback"

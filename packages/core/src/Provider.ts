@@ -28,6 +28,8 @@ export interface Provider<Scope extends string = string> {
   /** The issuer identifier: required to check RFC 9207 `iss` and discovery metadata. */
   readonly issuer?: string | undefined
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod
+  /** The methods the server's metadata offers, when known (discovery): named in configuration errors. */
+  readonly tokenEndpointAuthMethodsSupported?: ReadonlyArray<string> | undefined
   /** The server always sends `iss` in authorization responses, so a callback without it is refused. */
   readonly authorizationResponseIssParameterSupported: boolean
   /** Type-level only: the scopes this provider knows. */
@@ -43,6 +45,8 @@ export interface ProviderOptions {
   readonly issuer?: string | undefined
   /** Defaults to `client_secret_basic`, the method every server must support (RFC 6749 §2.3.1). */
   readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod | undefined
+  /** The methods the server offers (RFC 8414 `token_endpoint_auth_methods_supported`), if known. */
+  readonly tokenEndpointAuthMethodsSupported?: ReadonlyArray<string> | undefined
   /** Defaults to `false`. Set it when the server implements RFC 9207. */
   readonly authorizationResponseIssParameterSupported?: boolean | undefined
 }
@@ -76,6 +80,9 @@ export const defineProvider = <Scope extends string = string>(options: ProviderO
     revocationEndpoint,
     issuer: options.issuer,
     tokenEndpointAuthMethod: options.tokenEndpointAuthMethod ?? "client_secret_basic",
+    ...(options.tokenEndpointAuthMethodsSupported === undefined
+      ? {}
+      : { tokenEndpointAuthMethodsSupported: options.tokenEndpointAuthMethodsSupported }),
     authorizationResponseIssParameterSupported: supportsIss,
   }
 }

@@ -42,9 +42,11 @@ export const defaultRetryOptions = {
 } as const satisfies Required<RetryOptions>
 
 /**
- * Whether another attempt can help: a network failure, a 5xx (with or without an OAuth error body)
- * or a 429. A timeout is not retried because the server may have acted on the request (a rotated
- * refresh token must not be replayed); 4xx OAuth errors and malformed responses would only repeat.
+ * Whether another attempt can help: a network failure (a body that broke off included: see
+ * `TokenEndpoint.request` for why a refresh may be replayed then), a 5xx (with or without an OAuth
+ * error body) or a 429. A timeout is not retried: the first request may still be in flight, and
+ * racing it with the same refresh token invites a strict server to revoke the grant. 4xx OAuth
+ * errors and malformed responses would only repeat.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */

@@ -14,19 +14,26 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { layer as platformHttp } from "#platform/http"
 import {
   ConfigError,
-  type MalformedResponse,
+  MalformedResponse,
   type OAuthError,
   type RateLimited,
   TimeoutError,
   TransportError,
 } from "./Errors.js"
 import { authenticateClient, encodeForm } from "./internal/clientAuthentication.js"
-import { describeUrl } from "./internal/responseBody.js"
+import { executeWithoutRedirects, wasRedirected } from "./internal/noRedirects.js"
+import { describeUrl, discardBody } from "./internal/responseBody.js"
 import type { Provider } from "./Provider.js"
 import { type RetryOptions, retrySchedule } from "./Retry.js"
-import { processRevocationResponse, processTokenResponse, type TokenResponse } from "./TokenResponse.js"
+import {
+  type ProcessOptions,
+  processRevocationResponse,
+  processTokenResponse,
+  type TokenResponse,
+} from "./TokenResponse.js"
 
 /**
  * The client's identity at the token endpoint; the secret is absent for public clients.
@@ -139,6 +146,20 @@ const scopeToken = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
 type Params = ReadonlyArray<readonly [string, string]>
 
+/**
+ * The request parameters whose values are secrets: never echoed into an error message.
+ * `client_assertion` can only arrive through `extra`; other `extra` values (`resource`,
+ * `audience`) are not secret, and redacting short common words would garble the server's text.
+ */
+const secretParams: ReadonlySet<string> = new Set([
+  "client_secret",
+  "client_assertion",
+  "code",
+  "code_verifier",
+  "refresh_token",
+  "token",
+])
+
 const grantParams = (grant: Grant): Either.Either<Params, ConfigError> => {
   const scopes = grant.type === "authorization_code" ? [] : (grant.scopes ?? [])
   const invalid = scopes.find((scope) => !scopeToken.test(scope))
@@ -198,17 +219,34 @@ export const make = (
       provider: Provider<string>,
       clientCredentials: ClientCredentials,
       params: Either.Either<Params, ConfigError>,
-      process: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>,
-    ): Effect.Effect<A, E | ConfigError | TransportError | TimeoutError> =>
+      secretNames: ReadonlySet<string>,
+      process: (
+        response: HttpClientResponse.HttpClientResponse,
+        options: ProcessOptions,
+      ) => Effect.Effect<A, E>,
+    ): Effect.Effect<A, E | ConfigError | TransportError | TimeoutError | MalformedResponse> =>
       Effect.gen(function* () {
-        const auth = yield* authenticateClient(provider.tokenEndpointAuthMethod, clientCredentials)
-        const body = encodeForm([...(yield* params), ...auth.params])
+        const auth = yield* authenticateClient(
+          provider.tokenEndpointAuthMethod,
+          clientCredentials,
+          provider.tokenEndpointAuthMethodsSupported,
+        )
+        const all = [...(yield* params), ...auth.params]
+        const body = encodeForm(all)
         const request = HttpClientRequest.post(url).pipe(
           HttpClientRequest.setHeaders({ ...auth.headers, accept: "application/json" }),
           HttpClientRequest.bodyText(body, formContentType),
         )
+        // Everything secret the request carries, so that server text echoing it is redacted.
+        const secrets = [
+          ...all.filter(([name]) => secretNames.has(name)).map(([, value]) => value),
+          ...(clientCredentials.clientSecret === undefined
+            ? []
+            : [Redacted.value(clientCredentials.clientSecret)]),
+          ...Object.values(auth.headers).map((value) => value.replace(/^Basic /, "")),
+        ]
         const described = describeUrl(url)
-        return yield* client.execute(request).pipe(
+        return yield* executeWithoutRedirects(client, request).pipe(
           // A client built with filterStatusOk reports statuses as errors; they are answers all the same.
           // Of any other failure only the cause is kept: the HttpClientError holds the request, whose
           // body and headers carry secrets.
@@ -223,7 +261,23 @@ export const make = (
                   }),
                 ),
           ),
-          Effect.flatMap(process),
+          Effect.flatMap(
+            (response): Effect.Effect<A, E | MalformedResponse> =>
+              wasRedirected(request, response)
+                ? Effect.zipRight(
+                    discardBody(response),
+                    Effect.fail(
+                      new MalformedResponse({
+                        reason: "Redirected",
+                        source: "token endpoint",
+                        status: response.status,
+                      }),
+                    ),
+                  )
+                : process(response, { secrets }),
+          ),
+          // The timeout covers the body too: a server that sends headers and then trickles (or
+          // never ends) the body is cut off like one that never answers.
           Effect.timeoutFail({
             duration: timeout,
             onTimeout: () => new TimeoutError({ url: described, timeoutMs: Duration.toMillis(timeout) }),
@@ -238,12 +292,21 @@ export const make = (
           input.provider,
           input.client,
           Either.flatMap(grantParams(input.grant), (params) => appendExtra(params, input.extra)),
+          secretParams,
           processTokenResponse,
         )
         // A code is single use: a retried exchange after a lost answer fails with invalid_grant at
         // best and, per RFC 6749 §4.1.2, may make the server revoke the tokens the first one issued.
-        // Timeouts are never retried either (see isRetryable): the server may have acted, and
-        // replaying a rotated refresh token would trip its reuse detection.
+        //
+        // A refresh is retried, even when the answer was lost after the server may have acted on
+        // it (a 200 whose body broke off): the lost answer held the only copy of a rotated refresh
+        // token, so the old one is all the client has, now or on the next call. A server with a
+        // grace window for the previous token accepts the retry and the grant survives; a server
+        // with strict reuse detection answers invalid_grant (ReauthenticationRequired) at once,
+        // instead of a TransportError now and the same invalid_grant on the next call. Either
+        // way the retry cannot lose anything the client still had. Timeouts stay unretried (see
+        // isRetryable): the first request may still be in flight, and racing it invites a
+        // strict server to revoke both.
         return input.grant.type === "authorization_code" ? attempt : Effect.retry(attempt, schedule)
       },
       revoke: (input) => {
@@ -261,7 +324,14 @@ export const make = (
         ]
         // Revocation is idempotent (RFC 7009 §2.2), so every retryable failure may be retried.
         return Effect.retry(
-          send(endpoint, input.provider, input.client, Either.right(params), processRevocationResponse),
+          send(
+            endpoint,
+            input.provider,
+            input.client,
+            Either.right(params),
+            secretParams,
+            processRevocationResponse,
+          ),
           schedule,
         )
       },
@@ -276,3 +346,12 @@ export const make = (
 export const layer = (
   options?: TokenEndpointOptions,
 ): Layer.Layer<TokenEndpoint, never, HttpClient.HttpClient> => Layer.effect(TokenEndpoint, make(options))
+
+/**
+ * The token endpoint service over the core's own HTTP layer: keep-alive undici in Node, `fetch`
+ * elsewhere, redirects never followed. What the Promise API uses, for Effect users to provide.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+export const layerDefault = (options?: TokenEndpointOptions): Layer.Layer<TokenEndpoint> =>
+  layer(options).pipe(Layer.provide(platformHttp))

@@ -49,13 +49,24 @@ describe("client authentication", () => {
     expect(encodeForm(auth.params)).toBe("client_id=CLIENT_ID%3F%3F&client_secret=s+e%2Fc")
   })
 
-  it("none sends the client id only, and never a secret it was given", () => {
+  it("none sends the client id only", () => {
     expect(authenticate("none", { clientId: "public-app" })).toEqual({
       headers: {},
       params: [["client_id", "public-app"]],
     })
-    const withSecret = authenticate("none", { clientId: "public-app", clientSecret: Redacted.make("unused") })
-    expect(withSecret).toEqual({ headers: {}, params: [["client_id", "public-app"]] })
+  })
+
+  it("none with a secret is a ConfigError naming the server's methods, never a dropped secret", () => {
+    const client = { clientId: "app", clientSecret: Redacted.make("s3cr3t-value") }
+    const result = authenticateClient("none", client, ["none", "private_key_jwt"])
+    expect(Either.isLeft(result)).toBe(true)
+    if (Either.isLeft(result)) {
+      expect(result.left._tag).toBe("ConfigError")
+      expect(result.left.message).toContain(`The server offers: "none", "private_key_jwt".`)
+      expect(result.left.message).not.toContain("s3cr3t-value")
+    }
+    const unknown = authenticateClient("none", client)
+    expect(Either.isLeft(unknown) && unknown.left.message).toContain("a clientSecret was given")
   })
 
   it("fails with ConfigError when the method needs a secret and there is none", () => {

@@ -1,9 +1,10 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
-import { Discovery } from "@grantflow/core"
+import { Discovery, TokenEndpoint } from "@grantflow/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
 
 const issuer = "https://auth.example.com/tenant"
 const metadata = {
@@ -135,6 +136,35 @@ describe("chooseAuthMethod", () => {
     expect(Discovery.chooseAuthMethod(["client_secret_post"])).toBe("client_secret_post")
     expect(Discovery.chooseAuthMethod(["private_key_jwt"])).toBe("none")
   })
+
+  it.effect("a server offering only none refuses a client with a secret, naming what it offers", () =>
+    Effect.gen(function* () {
+      const publicOnly = { ...metadata, token_endpoint_auth_methods_supported: ["none", "private_key_jwt"] }
+      const provider = Either.getOrThrow(Discovery.providerFromMetadata(issuer, publicOnly))
+      expect(provider.tokenEndpointAuthMethod).toBe("none")
+      const requested: Array<string> = []
+      const client = HttpClient.make((request) => {
+        requested.push(request.url)
+        return Effect.succeed(HttpClientResponse.fromWeb(request, Response.json({ error: "unexpected" })))
+      })
+      const endpoint = yield* TokenEndpoint.make().pipe(Effect.provideService(HttpClient.HttpClient, client))
+      const error = yield* Effect.flip(
+        endpoint.request({
+          provider,
+          client: { clientId: "app", clientSecret: Redacted.make("confidential") },
+          grant: { type: "client_credentials" },
+        }),
+      )
+      expect(error._tag).toBe("ConfigError")
+      expect(error.message).toContain(`The server offers: "none", "private_key_jwt".`)
+      expect(requested).toHaveLength(0)
+      // A public client (no secret) is what the server asked for: it goes through.
+      yield* Effect.flip(
+        endpoint.request({ provider, client: { clientId: "app" }, grant: { type: "client_credentials" } }),
+      )
+      expect(requested).toHaveLength(1)
+    }),
+  )
 
   it("lets the caller override the choice", () => {
     const provider = Discovery.providerFromMetadata(issuer, metadata, { tokenEndpointAuthMethod: "none" })

@@ -1,4 +1,6 @@
+import { inspect } from "node:util"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -24,7 +26,7 @@ import {
   type TokenEndpointOptions,
   type TokenRequest,
 } from "../src/TokenEndpoint.js"
-import { parseRetryAfter } from "../src/TokenResponse.js"
+import { maxExpiresInSeconds, parseRetryAfter } from "../src/TokenResponse.js"
 import * as Faulty from "./support/FaultyHttpClient.js"
 
 const secret = {
@@ -448,7 +450,7 @@ describe("TokenEndpoint.request: response processing", () => {
       const empty = yield* setup([Faulty.respond(401)])
       expect(yield* failure(empty.endpoint.request(tokenRequest()))).toMatchObject({
         _tag: "MalformedResponse",
-        reason: "NotJson",
+        reason: "InvalidErrorResponse",
         status: 401,
       })
       expect(empty.fake.requests).toHaveLength(1)
@@ -461,14 +463,87 @@ describe("TokenEndpoint.request: response processing", () => {
     }),
   )
 
-  it.effect("other statuses are UnexpectedStatus", () =>
+  it.effect("a redirect is refused as Redirected; other statuses are UnexpectedStatus", () =>
     Effect.gen(function* () {
       const { endpoint, fake } = yield* setup([
         Faulty.respond(302, "", { location: "https://elsewhere.example/" }),
+        Faulty.respond(204),
       ])
       const error = yield* failure(endpoint.request(tokenRequest()))
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "UnexpectedStatus", status: 302 })
+      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "Redirected", status: 302 })
       expect(fake.requests).toHaveLength(1)
+      const noContent = yield* failure(endpoint.request(tokenRequest()))
+      expect(noContent).toMatchObject({ _tag: "MalformedResponse", reason: "UnexpectedStatus", status: 204 })
+    }),
+  )
+
+  it.effect("recognises the error code in text/plain and form-encoded 4xx bodies", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.respond(400, "invalid_grant: refresh token revoked", { "content-type": "text/plain" }),
+        Faulty.respond(400, "error=invalid_grant&error_description=expired", {
+          "content-type": "application/x-www-form-urlencoded",
+        }),
+        Faulty.respond(401, "Unauthorized", { "content-type": "text/plain" }),
+      ])
+      const plain = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(plain).toMatchObject({ _tag: "OAuthError", error: "invalid_grant", status: 400 })
+      // Only the code is taken from free text: the rest is not meant for the client.
+      expect(plain).toMatchObject({ errorDescription: undefined })
+      const form = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(form).toMatchObject({ _tag: "OAuthError", error: "invalid_grant", errorDescription: "expired" })
+      const prose = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(prose).toMatchObject({ _tag: "MalformedResponse", reason: "InvalidErrorResponse", status: 401 })
+    }),
+  )
+
+  it.effect("refuses a token_type other than Bearer, whatever its case", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.json(200, { ...tokenBody, token_type: "mac" }),
+        Faulty.json(200, { ...tokenBody, token_type: "DPoP" }),
+        Faulty.json(200, { ...tokenBody, token_type: "BEARER" }),
+      ])
+      for (let i = 0; i < 2; i++) {
+        expect(yield* failure(endpoint.request(tokenRequest()))).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "UnsupportedTokenType",
+          fields: ["token_type"],
+        })
+      }
+      expect((yield* endpoint.request(tokenRequest())).tokenType).toBe("Bearer")
+    }),
+  )
+
+  it.effect("refuses an access token with whitespace, control or non-ASCII characters", () =>
+    Effect.gen(function* () {
+      const bad = ["abc\r\nX-Injected: 1", "abc def", "abc\tdef", "abc\u0000", "tökén", "abc\u2028"]
+      const { endpoint } = yield* setup([
+        ...bad.map((access_token) => Faulty.json(200, { ...tokenBody, access_token })),
+        Faulty.json(200, { ...tokenBody, access_token: "printable|!$~'ok" }),
+      ])
+      for (const _ of bad) {
+        const error = yield* failure(endpoint.request(tokenRequest()))
+        expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "UnusableAccessToken" })
+        expect(error.message).toContain("Authorization header")
+      }
+      // Lenient about printable ASCII outside RFC 6750's b64token: real providers issue such tokens.
+      expect(Redacted.value((yield* endpoint.request(tokenRequest())).accessToken)).toBe("printable|!$~'ok")
+    }),
+  )
+
+  it.effect("caps absurd lifetimes at one year and treats expires_in 0 as unknown", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.respond(200, `{"access_token":"a","token_type":"Bearer","expires_in":1e308}`),
+        Faulty.json(200, { ...tokenBody, expires_in: "1e308" }),
+        Faulty.json(200, { ...tokenBody, expires_in: 0 }),
+        Faulty.json(200, { ...tokenBody, expires_in: 1 }),
+      ])
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBe(maxExpiresInSeconds)
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBe(365 * 24 * 3600)
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBeUndefined()
+      expect((yield* endpoint.request(tokenRequest())).expiresIn).toBe(1)
     }),
   )
 
@@ -499,18 +574,18 @@ describe("TokenEndpoint.request: response processing", () => {
     }),
   )
 
-  it.effect("keeps other token types and the refresh token, redacted", () =>
+  it.effect("keeps the refresh token, redacted", () =>
     Effect.gen(function* () {
       const { endpoint } = yield* setup([
         Faulty.json(200, {
           access_token: "a",
-          token_type: "DPoP",
+          token_type: "bearer",
           refresh_token: secret.refreshToken,
           expires_in: null,
         }),
       ])
       const response = yield* endpoint.request(tokenRequest())
-      expect(response.tokenType).toBe("DPoP")
+      expect(response.tokenType).toBe("Bearer")
       expect(response.expiresIn).toBeUndefined()
       expect(Redacted.value(response.refreshToken!)).toBe(secret.refreshToken)
     }),
@@ -710,6 +785,96 @@ describe("retry policy and Retry-After", () => {
       expect(parseRetryAfter(invalid, now)).toBeUndefined()
     }
   })
+})
+
+describe("an echoing server", () => {
+  it("leaks no arbitrary secret into an error, in any spelling it echoes", async () => {
+    const word = fc.string({ unit: "grapheme", minLength: 6, maxLength: 24 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ clientSecret: word, refreshToken: word }),
+        fc.constantFrom<TokenEndpointAuthMethod>("client_secret_basic", "client_secret_post"),
+        fc.constantFrom(400, 200, 503),
+        async (raw, method, status) => {
+          const marked = {
+            clientSecret: `SECRET${raw.clientSecret}`,
+            refreshToken: `SECRET${raw.refreshToken}`,
+          }
+          // Fault injection: echoes the form body and the Authorization header, raw and JSON-escaped.
+          const echo = HttpClient.make((request) => {
+            const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
+            const said = `${body} ${request.headers.authorization ?? ""} ${decodeURIComponent(body.replace(/\+/g, " "))}`
+            return Effect.succeed(
+              HttpClientResponse.fromWeb(
+                request,
+                Response.json(
+                  {
+                    error: "invalid_request",
+                    error_description: said,
+                    error_uri: `https://x.example/?${body}`,
+                  },
+                  { status },
+                ),
+              ),
+            )
+          })
+          const endpoint = await Effect.runPromise(
+            make({ retry: { maxRetries: 0 } }).pipe(Effect.provideService(HttpClient.HttpClient, echo)),
+          )
+          const error = await Effect.runPromise(
+            Effect.flip(
+              endpoint.request({
+                provider: providerWith(method),
+                client: { clientId: "app", clientSecret: Redacted.make(marked.clientSecret) },
+                grant: { type: "refresh_token", refreshToken: Redacted.make(marked.refreshToken) },
+              }),
+            ),
+          )
+          expect(error).toMatchObject({ _tag: "OAuthError", error: "invalid_request" })
+          const values = Object.values(marked)
+          const encoded = values.map((value) => new URLSearchParams([["", value]]).toString().slice(1))
+          const basic = btoa(`app:${encoded[0]}`)
+          expectNoLeak(error, [...values, ...encoded, basic])
+          expect(inspect(error, { showHidden: true, depth: 10 })).not.toContain("SECRET")
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+})
+
+describe("an echoing server and extra parameters", () => {
+  it.effect("a client_assertion given through extra is redacted; other extra values are kept", () =>
+    Effect.gen(function* () {
+      const echo = HttpClient.make((request) =>
+        Effect.succeed(
+          HttpClientResponse.fromWeb(
+            request,
+            Response.json(
+              {
+                error: "invalid_client",
+                error_description:
+                  request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : "",
+              },
+              { status: 401 },
+            ),
+          ),
+        ),
+      )
+      const endpoint = yield* make().pipe(Effect.provideService(HttpClient.HttpClient, echo))
+      const error = yield* Effect.flip(
+        endpoint.request({
+          ...tokenRequest(),
+          extra: { client_assertion: "eyJ.assertion-Secret-Q1.sig", resource: "https://api.example/" },
+        }),
+      )
+      expect(error).toMatchObject({ _tag: "OAuthError", error: "invalid_client" })
+      const description = (error as OAuthError).errorDescription ?? ""
+      expect(description).not.toContain("assertion-Secret-Q1")
+      expect(description).toContain("client_assertion=[redacted]")
+      expect(description).toContain("resource=https%3A%2F%2Fapi.example%2F")
+    }),
+  )
 })
 
 describe("no secret in any error", () => {

@@ -3,11 +3,13 @@ import type { AddressInfo, Socket } from "node:net"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
+import { defineProvider, TokenEndpoint } from "@grantflow/core"
 import * as HttpFetch from "@grantflow/core/platform/httpFetch"
 import * as HttpNode from "@grantflow/core/platform/httpNode"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { layer as platformLayer } from "#platform/http"
 
@@ -33,9 +35,18 @@ const tokenServer = Effect.acquireRelease(
       })
       request.on("end", () => {
         bodies.push({ contentType: request.headers["content-type"], body })
-        const status = new URLSearchParams(body).get("grant_type") === "client_credentials" ? 200 : 400
-        const answer = status === 200 ? tokenBody : { error: "unsupported_grant_type" }
-        response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(answer))
+        const form = new URLSearchParams(body)
+        const status = form.get("grant_type") === "client_credentials" ? 200 : 400
+        const answer = JSON.stringify(status === 200 ? tokenBody : { error: "unsupported_grant_type" })
+        if (form.get("chunked") === "true") {
+          response.writeHead(status, { "content-type": "application/json" })
+          response.write(answer.slice(0, 10))
+          response.end(answer.slice(10))
+          return
+        }
+        response
+          .writeHead(status, { "content-type": "application/json", "content-length": String(answer.length) })
+          .end(answer)
       })
     })
     server.on("connection", (socket: Socket) => {
@@ -113,6 +124,29 @@ describe("platform HTTP layers", () => {
             yield* response.json
           }
           expect(server.bodies).toHaveLength(20)
+          expect(server.connections()).toBeLessThanOrEqual(2)
+        }).pipe(Effect.provide(layer), Effect.scoped),
+      )
+
+      it.effect("reads chunked and sized bodies through the core's capped reader, reusing connections", () =>
+        Effect.gen(function* () {
+          const server = yield* tokenServer
+          const endpoint = yield* TokenEndpoint.make({ retry: { maxRetries: 0 } })
+          const provider = defineProvider({
+            authorizationEndpoint: server.url,
+            tokenEndpoint: server.url,
+            tokenEndpointAuthMethod: "client_secret_post",
+          })
+          for (let i = 0; i < 20; i++) {
+            const response = yield* endpoint.request({
+              provider,
+              client: { clientId: "a", clientSecret: Redacted.make("s") },
+              grant: { type: "client_credentials" },
+              // Alternates between a chunked body and one with Content-Length (see tokenServer).
+              extra: { chunked: String(i % 2 === 0) },
+            })
+            expect(Redacted.value(response.accessToken)).toBe(tokenBody.access_token)
+          }
           expect(server.connections()).toBeLessThanOrEqual(2)
         }).pipe(Effect.provide(layer), Effect.scoped),
       )

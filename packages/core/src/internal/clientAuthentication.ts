@@ -15,12 +15,28 @@ export interface ClientAuthentication {
  * Authenticates the client the way the provider expects. Basic form-encodes the id and secret
  * before base64 (RFC 6749 §2.3.1), which servers that skip the decoding step mishandle only for
  * ids or secrets outside `[A-Za-z0-9-._~]`: the spec wins over their bug.
+ *
+ * A secret given for a provider whose method is `none` is refused rather than dropped: the
+ * client is confidential, yet the server would see a public one, and the caller would never
+ * learn why its secret had no effect. `offered` (the server's metadata) names the way out.
  */
 export const authenticateClient = (
   method: TokenEndpointAuthMethod,
   client: ClientCredentials,
+  offered?: ReadonlyArray<string> | undefined,
 ): Either.Either<ClientAuthentication, ConfigError> => {
   if (client.clientId === "") return Either.left(new ConfigError({ reason: "clientId must not be empty." }))
+  if (method === "none" && client.clientSecret !== undefined) {
+    const servers =
+      offered === undefined
+        ? ""
+        : ` The server offers: ${offered.length === 0 ? "nothing" : offered.map((m) => JSON.stringify(m).slice(0, 60)).join(", ")}.`
+    return Either.left(
+      new ConfigError({
+        reason: `The provider authenticates clients with none, which sends no secret, yet a clientSecret was given.${servers} Drop the clientSecret for a public client, or set tokenEndpointAuthMethod to client_secret_basic or client_secret_post if the server accepts one.`,
+      }),
+    )
+  }
   if (method === "none") return Either.right({ headers: {}, params: [["client_id", client.clientId]] })
   if (client.clientSecret === undefined) {
     return Either.left(

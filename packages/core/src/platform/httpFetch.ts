@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
  * third-party authorization server (measured in `packages/bench/README.md`), and redirects are
  * not followed: a 307 or 308 would re-send a form body holding secrets to wherever it points, so
  * a redirect comes back as the response it is (like undici's `request` on the Node path).
+ * Bodies stay streams: the core reads at most 1 MiB of one and cancels the rest.
  */
 export const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
   HttpClient.HttpClient,

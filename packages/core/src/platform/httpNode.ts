@@ -4,8 +4,9 @@
  * Chosen by measurement (`pnpm bench`, figures in `packages/bench/README.md`); browsers and
  * edge runtimes get `httpFetch.ts` through the `#platform/http` import map.
  *
- * Responses are read whole before they are handed back: token, revocation and discovery
- * answers are small, and a consumed body returns its connection to the pool at once.
+ * Bodies are streamed, not buffered: the reader decides how much to take (core stops at 1 MiB,
+ * see `internal/responseBody.ts`), and a body abandoned part-way is destroyed with its socket, so
+ * a server sending 500 MB costs one chunk of memory, not 500 MB.
  *
  * @module
  */
@@ -43,14 +44,16 @@ const requestBody = (request: HttpClientRequest.HttpClientRequest): RequestBody 
   }
 }
 
-const decodeError = (response: BufferedResponse, cause: unknown) =>
+type ResponseBody = Dispatcher.ResponseData["body"]
+
+const decodeError = (response: StreamingResponse, cause: unknown) =>
   new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })
 
 /**
- * A response whose body is already in memory: the accessors decode it on demand, without the
- * WHATWG `Response` that `HttpClientResponse.fromWeb` would need.
+ * A response over undici's body stream, without the WHATWG `Response` that
+ * `HttpClientResponse.fromWeb` would need. Like any HTTP body it can be read once.
  */
-class BufferedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+class StreamingResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
   readonly headers: Headers.Headers
@@ -60,7 +63,7 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
     readonly request: HttpClientRequest.HttpClientRequest,
     readonly status: number,
     private readonly rawHeaders: Dispatcher.ResponseData["headers"],
-    private readonly body: Uint8Array,
+    private readonly body: ResponseBody,
   ) {
     super()
     this.headers = Headers.fromInput(rawHeaders)
@@ -72,10 +75,7 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.try({
-      try: () => textDecoder.decode(this.body),
-      catch: (cause) => decodeError(this, cause),
-    })
+    return Effect.tryPromise({ try: () => this.body.text(), catch: (cause) => decodeError(this, cause) })
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
@@ -92,18 +92,44 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
   }
 
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.sync(() => new Uint8Array(this.body).buffer)
-  }
-
-  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
     return Effect.tryPromise({
-      try: () => new Response(new Uint8Array(this.body), { headers: this.headers }).formData(),
+      try: () => this.body.arrayBuffer(),
       catch: (cause) => decodeError(this, cause),
     })
   }
 
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return Effect.tryPromise({
+      try: async () => new Response(await this.body.arrayBuffer(), { headers: this.headers }).formData(),
+      catch: (cause) => decodeError(this, cause),
+    })
+  }
+
+  /**
+   * The body chunk by chunk. Stopping early destroys the body (and its socket) synchronously:
+   * an async iterator's `return()` would wait for a chunk that a stalled server never sends.
+   */
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return Stream.succeed(this.body)
+    const body = this.body
+    return Stream.unwrapScoped(
+      Effect.map(
+        Effect.acquireRelease(
+          Effect.sync(() => body[Symbol.asyncIterator]()),
+          () => Effect.sync(() => body.destroy()),
+        ),
+        (chunks) =>
+          Stream.repeatEffectOption(
+            Effect.tryPromise({
+              try: () => chunks.next(),
+              catch: (cause) => Option.some(decodeError(this, cause)),
+            }).pipe(
+              Effect.flatMap((next) =>
+                next.done ? Effect.fail(Option.none()) : Effect.succeed(next.value as Uint8Array),
+              ),
+            ),
+          ),
+      ),
+    )
   }
 
   toJSON(): unknown {
@@ -114,8 +140,6 @@ class BufferedResponse extends Inspectable.Class implements HttpClientResponse.H
     })
   }
 }
-
-const textDecoder = new TextDecoder()
 
 // An HttpClient over one undici dispatcher; `layer` owns the dispatcher's lifetime.
 const make = (dispatcher: Dispatcher): HttpClient.HttpClient =>
@@ -133,8 +157,7 @@ const make = (dispatcher: Dispatcher): HttpClient.HttpClient =>
           headersTimeout: 0,
           bodyTimeout: 0,
         })
-        const body = await response.body.bytes()
-        return new BufferedResponse(request, response.statusCode, response.headers, body)
+        return new StreamingResponse(request, response.statusCode, response.headers, response.body)
       },
       catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause }),
     }),
