@@ -40,7 +40,10 @@ const devServer = async (): Promise<DemoOptions & { stop: () => Promise<void> }>
     accessTokenTtl: Number(process.env.ACCESS_TOKEN_TTL ?? 120),
   })
   const provider = (await discoverProvider(server.issuer)) as Provider<string>
-  const client = { clientId: "grantflow-express-demo", clientSecret: "grantflow-express-demo-local-development-secret" }
+  const client = {
+    clientId: "grantflow-express-demo",
+    clientSecret: "grantflow-express-demo-local-development-secret",
+  }
   return {
     provider,
     providerName: `the local dev-server (${server.issuer})`,

@@ -69,7 +69,11 @@ export interface HomeView {
   readonly appOnly: { readonly markets?: ReadonlyArray<string>; readonly error?: string }
 }
 
-const time = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")
+const time = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC")
 
 const appOnlyPanel = (appOnly: HomeView["appOnly"]) => `<section id="app-only">
 <h2>App-only data (client credentials)</h2>
