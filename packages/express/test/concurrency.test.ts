@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { SessionSources } from "../src/internal/sessionSources.js"
 import { Agent, clientId, clientSecret, sleep, useApp } from "./harness.js"
 
 describe("many users, one process", () => {
@@ -64,5 +65,36 @@ describe("one user, 50 parallel requests on an expired token", () => {
     expect(page.status).toBe(302)
     expect(page.headers.get("location")).toBe(`/login?returnTo=${encodeURIComponent("/profile?x=1")}`)
     expect((await agent.request("/api/me", { accept: "application/json" })).status).toBe(401)
+  })
+})
+
+describe("a session's token source", () => {
+  const app = useApp()
+
+  it("starts on demand, is shared by the session's concurrent requests, and stops when idle", async () => {
+    const { provider, store, origin } = app()
+    const agent = new Agent(origin)
+    await agent.signIn({ username: "erin" })
+    const sessionId = agent.cookies.get("gf_session")!.split(".")[0]!
+    const sources = new SessionSources({ provider, clientId, clientSecret, scopes: [], store, idleMs: 200 })
+    const seen = new Set<unknown>()
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        sources.use(sessionId, async (source) => {
+          seen.add(source)
+          await source?.getAccessToken()
+        }),
+      ),
+    )
+    expect(seen.size).toBe(1)
+    expect(sources.size).toBe(1)
+    await sleep(600)
+    expect(sources.size).toBe(0)
+    // The user is still signed in: the next use starts a source from the store record.
+    expect(
+      await sources.use(sessionId, async (source) => (await source?.getAccessToken())?.length),
+    ).toBeGreaterThan(0)
+    expect(await sources.use("nobody", async (source) => source)).toBeUndefined()
+    sources.stopAll()
   })
 })
