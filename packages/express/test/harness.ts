@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { type CredentialStore, discoverProvider, type Provider } from "@grantflow/core"
 import { completeLogin, type DevServer, startDevServer } from "@grantflow/dev-server"
-import express from "express"
+import express, { type Express } from "express"
 import { afterAll, beforeAll } from "vitest"
 import { type AuthOptions, auth, authErrorHandler, memorySessionStore, requiresAuth } from "../src/index.js"
 
@@ -32,6 +32,10 @@ export const useApp = (
   options: {
     readonly accessTokenTtl?: number
     readonly auth?: Partial<AuthOptions<string>>
+    /** The app's public address, when not the loopback one it listens on (a TLS proxy in front). */
+    readonly baseUrl?: string
+    /** The Express to build the app with; default Express 5. */
+    readonly express?: () => Express
     /** Replaces the discovered provider (fault injection). */
     readonly provider?: (discovered: Provider<string>) => Provider<string>
   } = {},
@@ -41,6 +45,7 @@ export const useApp = (
     const http = createServer()
     const port = await listen(http)
     const origin = `http://127.0.0.1:${port}`
+    const baseUrl = options.baseUrl ?? origin
     const server = await startDevServer({
       ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
       clients: [
@@ -50,20 +55,20 @@ export const useApp = (
           token_endpoint_auth_method: "client_secret_basic",
           grant_types: ["authorization_code", "refresh_token", "client_credentials"],
           response_types: ["code"],
-          redirect_uris: [`${origin}/callback`],
+          redirect_uris: [`${baseUrl}/callback`],
         },
       ],
     })
     const discovered = (await discoverProvider(server.issuer)) as Provider<string>
     const provider = options.provider?.(discovered) ?? discovered
     const store = memorySessionStore()
-    const app = express()
+    const app = (options.express ?? express)()
     app.use(
       auth({
         provider,
         clientId,
         clientSecret,
-        baseUrl: origin,
+        baseUrl,
         secret,
         store,
         scopes: ["user-read-email"],

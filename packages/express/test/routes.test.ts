@@ -1,5 +1,7 @@
-import { authorizationCode, defineProvider, type PendingLogin } from "@grantflow/core"
+import { authorizationCode, ConfigError, defineProvider, type PendingLogin } from "@grantflow/core"
+import { completeLogin } from "@grantflow/dev-server"
 import { describe, expect, it } from "vitest"
+import { auth } from "../src/index.js"
 import { sign } from "../src/internal/cookies.js"
 import { safeReturnTo } from "../src/internal/returnTo.js"
 import { Agent, secret, useApp } from "./harness.js"
@@ -243,5 +245,39 @@ describe("cookie names", () => {
     const agent = new Agent(app().origin)
     await agent.signIn()
     expect([...agent.cookies.keys()]).toEqual(["app_sid"])
+  })
+})
+
+describe("behind https (a TLS proxy in front of the app)", () => {
+  const app = useApp({ baseUrl: "https://app.example" })
+
+  it("marks cookies Secure with the __Host- prefix", async () => {
+    const agent = new Agent(app().origin)
+    const login = await agent.request("/login")
+    expect(login.headers.getSetCookie()[0]).toMatch(
+      /^__Host-gf_login=.*; Path=\/; .*HttpOnly; SameSite=Lax; Secure$/,
+    )
+    const callbackUrl = new URL(await completeLogin(login.headers.get("location")!))
+    expect(callbackUrl.origin).toBe("https://app.example")
+    const callback = await agent.request(`${callbackUrl.pathname}${callbackUrl.search}`)
+    expect(callback.status).toBe(302)
+    expect(callback.headers.getSetCookie().find((c) => c.startsWith("__Host-gf_session="))).toMatch(
+      /; Secure$/,
+    )
+    expect([...agent.cookies.keys()]).toEqual(["__Host-gf_session"])
+    expect((await agent.request("/api/me", { accept: "application/json" })).status).toBe(200)
+  })
+})
+
+describe("configuration", () => {
+  it("is checked once at start-up, every problem listed", () => {
+    const provider = defineProvider({
+      authorizationEndpoint: "https://a.example/auth",
+      tokenEndpoint: "https://a.example/token",
+    })
+    const attempt = () =>
+      auth({ provider, clientId: "", clientSecret: "s", baseUrl: "http://app.example", secret: "short" })
+    expect(attempt).toThrow(ConfigError)
+    expect(attempt).toThrow(/baseUrl must be https.*secret must be at least 32.*clientId must not be empty/)
   })
 })
