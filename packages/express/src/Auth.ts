@@ -314,7 +314,7 @@ export const auth = <Scope extends string>(options: AuthOptions<Scope>): Request
     const sessionId = await session
     // A new session id at every login (no session fixation); the old session is forgotten.
     if (previousSession !== undefined && previousSession !== sessionId) {
-      sources.forget(previousSession)
+      sources.end(previousSession)
       await Effect.runPromise(store.remove(storeKeyOf(previousSession)))
     }
     setCookie(res, sessionCookie, sign(sessionId, options.secret), sessionMaxAge)
@@ -339,7 +339,7 @@ export const auth = <Scope extends string>(options: AuthOptions<Scope>): Request
         .catch(() => {
           // Revocation is best effort (the provider may be down); the session is forgotten anyway.
         })
-      sources.forget(sessionId)
+      sources.end(sessionId)
       await Effect.runPromise(store.remove(storeKeyOf(sessionId)))
     }
     setCookie(res, sessionCookie, "", 0)

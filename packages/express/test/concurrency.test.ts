@@ -98,3 +98,23 @@ describe("a session's token source", () => {
     sources.stopAll()
   })
 })
+
+describe("the session's last renewal", () => {
+  const app = useApp({ auth: { sourceIdleMs: 100 } })
+
+  it("is remembered after the user's source went idle and stopped", async () => {
+    const agent = new Agent(app().origin)
+    await agent.signIn()
+    const refreshed = (await (
+      await agent.request("/refresh", { method: "POST", accept: "application/json" })
+    ).json()) as {
+      refreshedAt?: number
+    }
+    expect(refreshed.refreshedAt).toBeTypeOf("number")
+    await sleep(400)
+    expect(await (await agent.request("/session", { accept: "application/json" })).json()).toMatchObject({
+      refreshedAt: refreshed.refreshedAt,
+      revision: 1,
+    })
+  })
+})

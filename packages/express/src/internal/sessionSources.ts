@@ -25,9 +25,11 @@ interface Running {
   readonly source: Promise<TokenSource | undefined>
   lastUsed: number
   users: number
-  refreshedAt?: number
   timer?: ReturnType<typeof setTimeout>
 }
+
+// When sessions were last renewed, kept past their sources' idle stop; bounded like the store.
+const maxRefreshTimes = 100_000
 
 const storeKeyPrefix = "grantflow:session:"
 
@@ -42,6 +44,7 @@ export const storeKeyOf = (sessionId: string): string => `${storeKeyPrefix}${ses
 export class SessionSources {
   readonly #options: SessionSourcesOptions
   readonly #running = new Map<string, Running>()
+  readonly #refreshedAt = new Map<string, number>()
 
   constructor(options: SessionSourcesOptions) {
     this.#options = options
@@ -56,7 +59,7 @@ export class SessionSources {
 
   /** When this process last saw the session's credentials renewed, if it did. */
   refreshedAt(sessionId: string): number | undefined {
-    return this.#running.get(sessionId)?.refreshedAt
+    return this.#refreshedAt.get(sessionId)
   }
 
   /** Runs `use` with the session's source (started on demand); undefined when signed out. */
@@ -98,15 +101,17 @@ export class SessionSources {
     const stored = await this.read(sessionId)
     if (stored === undefined) return
     const previous = this.#running.get(sessionId)
-    const running = this.#track(
-      sessionId,
-      Promise.resolve(this.#start(sessionId, { ...stored, expiresAt: 0 })),
-    )
+    this.#track(sessionId, Promise.resolve(this.#start(sessionId, { ...stored, expiresAt: 0 })))
     void previous?.source.then((source) => source?.stop())
     await this.use(sessionId, async (source) => {
       await source?.getAccessToken()
     })
-    running.refreshedAt ??= Date.now()
+  }
+
+  /** The session ended (logout, a new login): its source stops and nothing of it stays here. */
+  end(sessionId: string): void {
+    this.forget(sessionId)
+    this.#refreshedAt.delete(sessionId)
   }
 
   /** Stops the session's source, if one runs; its store record stays. */
@@ -171,8 +176,11 @@ export class SessionSources {
       credentials,
       renewalMarginMs,
       onCredentialsRefreshed: () => {
-        const running = this.#running.get(sessionId)
-        if (running !== undefined) running.refreshedAt = Date.now()
+        this.#refreshedAt.delete(sessionId)
+        this.#refreshedAt.set(sessionId, Date.now())
+        if (this.#refreshedAt.size > maxRefreshTimes) {
+          this.#refreshedAt.delete(this.#refreshedAt.keys().next().value!)
+        }
       },
     })
   }
