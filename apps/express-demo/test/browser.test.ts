@@ -145,4 +145,21 @@ describe("the Express demo in Chromium", () => {
     expect((await context.cookies()).some((c) => c.name === "gf_session")).toBe(false)
     await shot(page, "7-logged-out")
   })
+
+  it("shows a clear page with a retry when consent is declined", async () => {
+    await context.clearCookies() // a new visitor: no session at the dev-server either
+    const page = await context.newPage()
+    await page.goto(`${origin}/`)
+    await page.click("#login")
+    await page.waitForURL(`${server.issuer}/interaction/**`)
+    await page.fill("#username", "ben")
+    await page.click("button[type=submit]")
+    await page.click("button[value=deny]")
+    await page.waitForURL(`${origin}/callback**`)
+    await expect(page.locator("h1").textContent()).resolves.toBe("Access was not granted")
+    await shot(page, "8-consent-declined")
+    await page.click("text=Log in again")
+    await page.waitForURL(`${server.issuer}/interaction/**`)
+    await page.close()
+  })
 })
