@@ -110,7 +110,9 @@ const main = async () => {
   } finally {
     await server.stop()
   }
-  step("Done. Next: the tests (`npx -y pnpm@10.34.8 test`) and packages/core/examples/spotify.ts")
+  step(
+    "Done. Next: a server login in your browser (`npx -y pnpm@10.34.8 demo:express`), the tests (`npx -y pnpm@10.34.8 test`) and packages/core/examples/spotify.ts",
+  )
 }
 
 main().catch((error) => {
