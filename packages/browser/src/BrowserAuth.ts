@@ -267,10 +267,12 @@ export const createBrowserAuth = <Scope extends string>(options: BrowserAuthOpti
       await loaded
       const current = held
       if (current === undefined) throw signedOut()
-      const credentials = await current.source.getCredentials()
-      // The same grant and revision, marked due: its renewal re-reads the store inside the lock
-      // and adopts what another tab saved meanwhile instead of renewing twice.
-      const due = resume(credentials, { expiresAt: Math.min(credentials.expiresAt ?? 0, Date.now()) })
+      // The grant's newest saved credentials (the store has them in both modes), read without
+      // renewing, then marked due: the renewal re-reads the store inside the lock and adopts what
+      // another tab saved meanwhile instead of renewing twice.
+      const stored = await readStored()
+      if (stored === undefined || stored.grantId !== current.grantId) throw signedOut()
+      const due = resume(stored, { expiresAt: Math.min(stored.expiresAt ?? 0, Date.now()) })
       const renewed = await due.getCredentials().catch((error: unknown) => {
         due.stop()
         throw error
