@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import { type BrowserStoreOptions, makeBrowserStore } from "./BrowserStore.js"
 import { openDatabase } from "./internal/indexedDb.js"
 import { isSafeReturnTo, readPendingEntry } from "./internal/pendingEntry.js"
+import { run } from "./internal/run.js"
 import { sealingKey } from "./internal/sealingKey.js"
 
 /** Where credentials live: this tab's memory (the default) or IndexedDB, shared by the origin's tabs. */
@@ -181,7 +182,7 @@ export const createBrowserAuth = <Scope extends string>(options: BrowserAuthOpti
   const resume = (credentials: Credentials, overrides: Partial<Credentials> = {}) =>
     savedCredentials({ ...flow, credentials: { ...credentials, ...overrides } })
 
-  const readStored = () => Effect.runPromise(store.get(storeKey)).then(Option.getOrUndefined)
+  const readStored = () => run(store.get(storeKey)).then(Option.getOrUndefined)
 
   // Changes of `held` happen one at a time: the first load, callbacks, other tabs' changes.
   let queue: Promise<unknown> = Promise.resolve()
@@ -285,7 +286,7 @@ export const createBrowserAuth = <Scope extends string>(options: BrowserAuthOpti
     logout: async () => {
       await loaded
       const current = held
-      if (current === undefined) return Effect.runPromise(store.remove(storeKey))
+      if (current === undefined) return run(store.remove(storeKey))
       // Revocation forgets the stored grant whatever the server answers; other tabs follow.
       await current.source.revoke().finally(() => serially(async () => drop(current)))
     },

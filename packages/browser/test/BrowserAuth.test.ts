@@ -105,6 +105,19 @@ describe("handleRedirect", () => {
     browser.closeAll()
   })
 
+  it("a denied consent is AuthorizationDenied, with the pending login consumed and the address cleaned", async () => {
+    const browser = makeBrowser(server)
+    const tab = makeTab()
+    await browser.open(tab).login()
+    sendToCallback(await signIn(tab.navigations[0]!, { consent: "deny" }))
+    await expect(browser.open(tab).handleRedirect()).rejects.toMatchObject({ _tag: "AuthorizationDenied" })
+    const address = new URL(window.location.href)
+    for (const name of ["error", "state", "iss"]) expect(address.searchParams.has(name)).toBe(false)
+    expect(pendingOf(tab)).toBeNull()
+    expect(server.counters.tokenRequests.authorization_code).toBe(0)
+    browser.closeAll()
+  })
+
   it("refuses an altered pending login before the token endpoint", async () => {
     const browser = makeBrowser(server)
     const tab = makeTab()

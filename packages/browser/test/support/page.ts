@@ -1,5 +1,10 @@
 import { defineProvider } from "@grantflow/core"
-import { completeLogin, type DevServer, startDevServer } from "@grantflow/dev-server"
+import {
+  type CompleteLoginOptions,
+  completeLogin,
+  type DevServer,
+  startDevServer,
+} from "@grantflow/dev-server"
 import { IDBFactory } from "fake-indexeddb"
 import { fetch as nodeFetch } from "undici"
 import {
@@ -92,11 +97,11 @@ export const sendToCallback = (callbackUrl: string) => window.history.replaceSta
  * The user's trip through the server's login and consent pages. That is top-level navigation,
  * not a script's fetch, so it runs on Node's fetch instead of the DOM's (which enforces CORS).
  */
-export const signIn = async (authorizationUrl: string): Promise<string> => {
+export const signIn = async (authorizationUrl: string, options?: CompleteLoginOptions): Promise<string> => {
   const domFetch = globalThis.fetch
   globalThis.fetch = nodeFetch as unknown as typeof globalThis.fetch
   try {
-    return await completeLogin(authorizationUrl)
+    return await completeLogin(authorizationUrl, options)
   } finally {
     globalThis.fetch = domFetch
   }
