@@ -94,6 +94,8 @@ describe("the browser demo in Chromium", () => {
     expect(callbackUrl).toContain("code=")
     expect(server.counters.tokenRequests.authorization_code).toBe(1)
     expect(server.counters.codeReuseDetected).toBe(0)
+    // Nothing in localStorage; the pending login left sessionStorage with the callback.
+    expect(await first.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0])
   })
 
   it("a replayed callback is a clear error: no second redemption, no new login", async () => {

@@ -60,7 +60,7 @@ export interface BrowserAuthState {
 export interface BrowserAuth {
   /** Resolves once the stored credentials (with `indexeddb`) have been read. */
   ready(): Promise<void>
-  /** Starts a PKCE login and navigates to the authorization server; `returnTo` is a same-origin path. */
+  /** Starts a PKCE login and navigates to the authorization server; `returnTo` (default `/`) is a same-origin path. */
   login(options?: { readonly returnTo?: string | undefined }): Promise<void>
   /** On the callback page: completes the login once, however often it is called. */
   handleRedirect(): Promise<{ readonly returnTo: string }>
