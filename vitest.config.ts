@@ -2,6 +2,6 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/express-demo"],
+    projects: ["packages/*", "apps/express-demo", "apps/browser-demo"],
   },
 })

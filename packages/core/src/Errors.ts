@@ -90,11 +90,12 @@ export class StateMismatch extends Data.TaggedError("StateMismatch")<{
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
 export class ReauthenticationRequired extends Data.TaggedError("ReauthenticationRequired")<{
-  readonly reason: "InvalidGrant" | "Revoked" | "NoRefreshToken"
+  readonly reason: "InvalidGrant" | "Revoked" | "NoRefreshToken" | "SignedOut"
 }> {
   override get message(): string {
     const why = {
       InvalidGrant: "the server refused the refresh token (invalid_grant)",
+      SignedOut: "there are no credentials (no login yet, or logged out)",
       Revoked: "the credentials were revoked",
       NoRefreshToken: "the credentials have expired and hold no refresh token",
     }[this.reason]
@@ -255,6 +256,7 @@ export type InvalidPendingLoginReason =
   | "IssuerMismatch"
   | "AlreadyCompleted"
   | "CallbackMismatch"
+  | "Missing"
 
 /**
  * The pending login given to `complete()` cannot be used: it is not one `begin()` made (or was
@@ -273,6 +275,7 @@ export class InvalidPendingLogin extends Data.TaggedError("InvalidPendingLogin")
       IssuerMismatch: "was made for another authorization server than this provider",
       AlreadyCompleted: "was completed already; a callback is exchanged once",
       CallbackMismatch: "does not match the callback's origin and path (its redirectUri)",
+      Missing: "was not found (this tab started no login, or its callback was handled already)",
     }
     return `The pending login ${why[this.reason]}, so nothing was sent to the token endpoint. Start the login again.`
   }
