@@ -11,13 +11,15 @@ import {
   begin as beginRequest,
   decodePendingLogin,
   type PendingLogin,
+  type PendingLoginFor,
+  type SecretPendingLogin,
 } from "./AuthorizationRequest.js"
 import type { CallbackError } from "./AuthorizationResponse.js"
 import type { CredentialStore } from "./CredentialStore.js"
 import * as Entropy from "./Entropy.js"
 import { ConfigError, type GrantflowError } from "./Errors.js"
 import { exchangeCode } from "./internal/flowEffects.js"
-import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { type ClientSecret, flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
 import { fromEffect } from "./internal/fromEffect.js"
 import { runPromise } from "./internal/runPromise.js"
 import {
@@ -28,6 +30,7 @@ import {
   startFlow,
 } from "./internal/startFlow.js"
 import { authorizationCodeMachine } from "./machines/authorizationCode.js"
+import type { AuthorizationParams } from "./Provider.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import {
   type ActorTokenSource,
@@ -37,12 +40,18 @@ import {
 } from "./TokenSource.js"
 
 /** What {@link complete} needs: the pending login from `begin` and the URL the server redirected to. */
-export interface CompleteOptions<Scope extends string> extends ProviderFlowOptions<Scope> {
+export interface CompleteOptions<Scope extends string = string, Pending extends PendingLogin = PendingLogin>
+  extends ProviderFlowOptions<Scope> {
   /** The pending login `begin` returned, as stored (it is decoded again here). */
-  readonly pending: PendingLogin | unknown
+  readonly pending: Pending
   /** The full callback URL, its path and query, or its query parameters. */
   readonly callbackUrl: string | URL | URLSearchParams
 }
+
+/** A login begun without PKCE can only be completed by a confidential client: the secret is required. */
+export type SecretFor<Pending extends PendingLogin> = [Pending] extends [SecretPendingLogin]
+  ? { readonly clientSecret: ClientSecret }
+  : unknown
 
 /**
  * Starts a login: the URL to send the user to, and the pending login to keep (in an HttpOnly
@@ -51,9 +60,13 @@ export interface CompleteOptions<Scope extends string> extends ProviderFlowOptio
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  */
-export const begin = <Scope extends string>(
-  options: BeginOptions<Scope>,
-): Promise<{ readonly url: string; readonly pending: PendingLogin }> =>
+export const begin = <
+  Scope extends string,
+  Params extends AuthorizationParams,
+  const Pkce extends boolean | undefined = undefined,
+>(
+  options: BeginOptions<Scope, Params, Pkce>,
+): Promise<{ readonly url: string; readonly pending: PendingLoginFor<Pkce> }> =>
   runPromise(beginRequest(options).pipe(Effect.provide(Entropy.layer)))
 
 const start = <Scope extends string>(
@@ -110,8 +123,8 @@ const start = <Scope extends string>(
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  */
-export const complete = <Scope extends string>(
-  options: CompleteOptions<Scope> & Pick<PlatformOptions, "fetch">,
+export const complete = <Scope extends string, Pending extends PendingLogin>(
+  options: CompleteOptions<Scope, Pending> & SecretFor<Pending> & Pick<PlatformOptions, "fetch">,
 ): Effect.Effect<
   TokenSourceEffect,
   CallbackError | GrantflowError,
@@ -131,6 +144,7 @@ export const complete = <Scope extends string>(
  */
 export const authorizationCode = {
   begin,
-  complete: <Scope extends string>(options: CompleteOptions<Scope> & PlatformOptions): Promise<TokenSource> =>
-    runDetachedPromise(platformLayer(options), (release) => start(options, release)),
+  complete: <Scope extends string, Pending extends PendingLogin>(
+    options: CompleteOptions<Scope, Pending> & SecretFor<Pending> & PlatformOptions,
+  ): Promise<TokenSource> => runDetachedPromise(platformLayer(options), (release) => start(options, release)),
 }

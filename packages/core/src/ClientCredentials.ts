@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { ConfigError } from "./Errors.js"
-import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { type ClientSecret, flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
 import {
   type PlatformOptions,
   platformLayer,
@@ -20,10 +20,10 @@ import type { TokenEndpoint } from "./TokenEndpoint.js"
 import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
 
 /** What the client credentials flow needs; the secret is required. */
-export type ClientCredentialsOptions<Scope extends string> = Omit<
-  ProviderFlowOptions<Scope>,
-  "onCredentialsRefreshed"
-> & { readonly clientSecret: NonNullable<ProviderFlowOptions<Scope>["clientSecret"]> }
+export interface ClientCredentialsOptions<Scope extends string = string>
+  extends Omit<ProviderFlowOptions<Scope>, "clientSecret" | "onCredentialsRefreshed"> {
+  readonly clientSecret: ClientSecret
+}
 
 /**
  * Starts a client credentials source in the current scope. The first call requests a token; a

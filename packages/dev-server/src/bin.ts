@@ -97,5 +97,5 @@ const stop = (signal: NodeJS.Signals) => {
     },
   )
 }
-process.once("SIGINT", stop)
-process.once("SIGTERM", stop)
+process.on("SIGINT", stop)
+process.on("SIGTERM", stop)

@@ -5,12 +5,15 @@ import { defaultMarginMs } from "../machines/lifecycle.js"
 import type { Provider } from "../Provider.js"
 import type { CredentialsListener, FlowConfig } from "./flowEffects.js"
 
+/** A client secret, plain or as Effect's `Redacted` (which keeps it out of logs). */
+export type ClientSecret = string | Redacted.Redacted<string>
+
 /** Options every flow that talks to a provider shares. */
-export interface ProviderFlowOptions<Scope extends string> {
+export interface ProviderFlowOptions<Scope extends string = string> {
   readonly provider: Provider<Scope>
   readonly clientId: string
   /** Absent for public clients (SPAs, CLIs, mobile apps), which use PKCE instead. */
-  readonly clientSecret?: string | Redacted.Redacted<string> | undefined
+  readonly clientSecret?: ClientSecret | undefined
   readonly scopes?: ReadonlyArray<NoInfer<Scope>> | undefined
   /** Renew this long before expiry (never more than half the token's lifetime). Default 60 s. */
   readonly renewalMarginMs?: number | undefined
