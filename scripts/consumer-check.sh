@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+source scripts/clean-npm-env.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -6,6 +6,7 @@
 # consumer check runs the README's examples against the dev-server on both sets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/clean-npm-env.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
