@@ -15,12 +15,12 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as HttpFetch from "@grantflow/core/platform/httpFetch"
-import * as HttpNode from "@grantflow/core/platform/httpNode"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Agent, request as undiciRequest } from "undici"
+import * as HttpFetch from "../core/src/platform/httpFetch.js"
+import * as HttpNode from "../core/src/platform/httpNode.js"
 
 const envInt = (name: string, fallback: number): number => {
   const value = Number.parseInt(process.env[name] ?? "", 10)
