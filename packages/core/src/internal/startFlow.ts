@@ -79,15 +79,25 @@ export const platformLayer = (options: PlatformOptions) =>
 const detach = <R>(layer: Layer.Layer<R, never, never>) => {
   const managed = ManagedRuntime.make(layer)
   const scope = Effect.runSync(Scope.make())
+  let released = false
   const release = () => {
+    if (released) return
+    released = true
     Effect.runFork(Scope.close(scope, Exit.void))
     void managed.dispose()
   }
   return { managed, scope, release }
 }
 
+// A source dropped without `stop()` still releases its runtime, and with it the keep-alive
+// connections of its HTTP layer, once the garbage collector has taken it.
+const dropped = new FinalizationRegistry<() => void>((release) => release())
+
 const settle = <A, E>(exit: Exit.Exit<A, E>, release: () => void): A => {
-  if (Exit.isSuccess(exit)) return exit.value
+  if (Exit.isSuccess(exit)) {
+    if (typeof exit.value === "object" && exit.value !== null) dropped.register(exit.value, release)
+    return exit.value
+  }
   release()
   throw Cause.squash(exit.cause)
 }
