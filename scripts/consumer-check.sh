@@ -77,6 +77,21 @@ JSON
   (cd "$project" && "$tsc" -p tsconfig.bundler.json)
   echo "== $set: tsc (nodenext, Node's libs alone, emitting)"
   (cd "$project" && "$tsc" -p tsconfig.nodenext.json)
+  echo "== $set: a missing clientSecret is a short compiler message that names SpotifyScope"
+  mkdir -p "$project/mistake"
+  cat >"$project/mistake/missing-secret.ts" <<'TS'
+import { clientCredentials, providers } from "@grantflow/core"
+
+clientCredentials({ provider: providers.spotify, clientId: "id" })
+TS
+  if message=$(cd "$project" && "$tsc" --noEmit --strict --module nodenext --moduleResolution nodenext \
+    --types node mistake/missing-secret.ts); then
+    echo "a client credentials source without clientSecret compiled"; exit 1
+  fi
+  if ! grep -q "Property 'clientSecret' is missing" <<<"$message" || ! grep -q SpotifyScope <<<"$message" ||
+    grep -q ugc-image-upload <<<"$message" || [ "${#message}" -gt 900 ]; then
+    echo "the compiler's message is not the short one:"; echo "$message"; exit 1
+  fi
   echo "== $set: the README's examples against the dev-server"
   mkdir -p "$project/run"
   node scripts/consumer/run-examples.mjs "$project/dist" "$project/run"
