@@ -6,13 +6,13 @@
  * @module
  */
 import { clientCredentials, defineProvider, TokenEndpoint } from "@grantflow/core"
-import * as HttpNode from "@grantflow/core/platform/httpNode"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as oauth from "oauth4webapi"
 import { ClientCredentials as SimpleClientCredentials } from "simple-oauth2"
 import { Agent, request as undiciRequest } from "undici"
+import * as HttpNode from "../../core/dist/platform/httpNode.js"
 
 export const clientId = "bench-client"
 export const clientSecret = "bench-secret-0123456789"

@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import type { TokenSource, TokenSourceSnapshot } from "@grantflow/core"
 import { authorizationCode } from "@grantflow/core/AuthorizationCode"
 import type { ParamValue } from "@grantflow/core/AuthorizationRequest"
 import { type CredentialStoreService, makeMemory } from "@grantflow/core/CredentialStore"
@@ -11,7 +13,6 @@ import type { Credentials } from "@grantflow/core/Credentials"
 import { ConfigError, InvalidPendingLogin, ReauthenticationRequired } from "@grantflow/core/Errors"
 import type { Provider } from "@grantflow/core/Provider"
 import { savedCredentials } from "@grantflow/core/SavedCredentials"
-import type { TokenSource, TokenSourceSnapshot } from "@grantflow/core/TokenSource"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type BrowserStoreOptions, makeBrowserStore } from "./BrowserStore.js"

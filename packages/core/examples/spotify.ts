@@ -5,8 +5,10 @@
 import { readFile, writeFile } from "node:fs/promises"
 import {
   authorizationCode,
+  ConfigError,
   type Credentials,
   clientCredentials,
+  type PendingLogin,
   providers,
   ReauthenticationRequired,
   savedCredentials,
@@ -24,7 +26,7 @@ export async function newReleases(): Promise<unknown> {
 }
 
 /** A server login: authorization code with the client secret (PKCE on as well). */
-export async function serverLogin(session: { pending?: unknown }): Promise<string> {
+export async function serverLogin(session: { pending?: PendingLogin }): Promise<string> {
   const { url, pending } = await authorizationCode.begin({
     provider: providers.spotify,
     clientId,
@@ -36,22 +38,26 @@ export async function serverLogin(session: { pending?: unknown }): Promise<strin
   return url // redirect the browser here
 }
 
+const neverBegun = (): never => {
+  throw new ConfigError({ reason: "no login was begun in this session" })
+}
+
 export async function serverCallback(
-  session: { pending?: unknown },
+  session: { pending?: PendingLogin },
   callbackUrl: string,
 ): Promise<Credentials> {
   const user = await authorizationCode.complete({
     provider: providers.spotify,
     clientId,
     clientSecret,
-    pending: session.pending,
+    pending: session.pending ?? neverBegun(),
     callbackUrl,
   })
   return user.getCredentials() // persist these for the user
 }
 
 /** A SPA or CLI login: PKCE with no secret. */
-export async function publicLogin(pending: unknown, callbackUrl: string): Promise<unknown> {
+export async function publicLogin(pending: PendingLogin, callbackUrl: string): Promise<unknown> {
   const user = await authorizationCode.complete({
     provider: providers.spotify,
     clientId,

@@ -11,8 +11,10 @@ import {
   begin as beginRequest,
   defaultPendingMaxAgeMs,
   type PendingLogin,
+  type PendingLoginFor,
   type SealingKey,
   type SealOptions,
+  type SecretPendingLogin,
   seal as sealPending,
   unseal as unsealPending,
   validatePendingLogin,
@@ -23,7 +25,7 @@ import * as Entropy from "./Entropy.js"
 import { ConfigError, type GrantflowError, InvalidPendingLogin } from "./Errors.js"
 import { markCompleted } from "./internal/completedLogins.js"
 import { exchangeCode, forgetPrivateRecord } from "./internal/flowEffects.js"
-import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
+import { type ClientSecret, flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
 import { fromEffect } from "./internal/fromEffect.js"
 import { runPromise } from "./internal/runPromise.js"
 import {
@@ -34,6 +36,7 @@ import {
   startFlow,
 } from "./internal/startFlow.js"
 import { authorizationCodeMachine } from "./machines/authorizationCode.js"
+import type { AuthorizationParams } from "./Provider.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import {
   type ActorTokenSource,
@@ -43,13 +46,14 @@ import {
 } from "./TokenSource.js"
 
 /** What {@link complete} needs: the pending login from `begin` and the URL the server redirected to. */
-export interface CompleteOptions<Scope extends string> extends ProviderFlowOptions<Scope> {
+export interface CompleteOptions<Scope extends string = string, Pending extends PendingLogin = PendingLogin>
+  extends ProviderFlowOptions<Scope> {
   /**
    * The pending login `begin` returned, as stored: it is decoded and checked again here as
    * untrusted input. Consume it (delete the cookie or session entry) before calling `complete`,
    * so a replayed callback finds nothing to complete.
    */
-  readonly pending: PendingLogin | unknown
+  readonly pending: Pending
   /**
    * The full callback URL (its origin and path must be the pending login's `redirectUri`), its
    * path and query, or its query parameters.
@@ -59,6 +63,11 @@ export interface CompleteOptions<Scope extends string> extends ProviderFlowOptio
   readonly pendingMaxAgeMs?: number | undefined
 }
 
+/** A login begun without PKCE can only be completed by a confidential client: the secret is required. */
+export type SecretFor<Pending extends PendingLogin> = [Pending] extends [SecretPendingLogin]
+  ? { readonly clientSecret: ClientSecret }
+  : unknown
+
 /**
  * Starts a login: the URL to send the user to, and the pending login to keep (in an HttpOnly
  * cookie, a server session or sessionStorage) until the callback. PKCE is on by default.
@@ -66,9 +75,13 @@ export interface CompleteOptions<Scope extends string> extends ProviderFlowOptio
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  */
-export const begin = <Scope extends string>(
-  options: BeginOptions<Scope>,
-): Promise<{ readonly url: string; readonly pending: PendingLogin }> =>
+export const begin = <
+  Scope extends string,
+  Params extends AuthorizationParams,
+  const Pkce extends boolean | undefined = undefined,
+>(
+  options: BeginOptions<Scope, Params, Pkce>,
+): Promise<{ readonly url: string; readonly pending: PendingLoginFor<Pkce> }> =>
   runPromise(beginRequest(options).pipe(Effect.provide(Entropy.layer)))
 
 const start = <Scope extends string>(
@@ -137,8 +150,8 @@ const consume = (pending: PendingLogin, maxAgeMs: number) =>
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  */
-export const complete = <Scope extends string>(
-  options: CompleteOptions<Scope> & Pick<PlatformOptions, "fetch">,
+export const complete = <Scope extends string, Pending extends PendingLogin>(
+  options: CompleteOptions<Scope, Pending> & SecretFor<Pending> & Pick<PlatformOptions, "fetch">,
 ): Effect.Effect<
   TokenSourceEffect,
   CallbackError | GrantflowError,
@@ -163,6 +176,7 @@ export const authorizationCode = {
     runPromise(sealPending(pending, key, options).pipe(Effect.provide(Entropy.layer))),
   /** {@link AuthorizationRequest.unseal} for the Promise API. */
   unseal: (sealed: string, key: SealingKey): Promise<PendingLogin> => runPromise(unsealPending(sealed, key)),
-  complete: <Scope extends string>(options: CompleteOptions<Scope> & PlatformOptions): Promise<TokenSource> =>
-    runDetachedPromise(platformLayer(options), (release) => start(options, release)),
+  complete: <Scope extends string, Pending extends PendingLogin>(
+    options: CompleteOptions<Scope, Pending> & SecretFor<Pending> & PlatformOptions,
+  ): Promise<TokenSource> => runDetachedPromise(platformLayer(options), (release) => start(options, release)),
 }

@@ -12,7 +12,7 @@ import type { Entropy } from "./Entropy.js"
 import { ConfigError, InvalidPendingLogin } from "./Errors.js"
 import { openText, sealingKeyOf, sealText } from "./internal/sealing.js"
 import { generatePkce, generateState, verifierPattern } from "./Pkce.js"
-import type { Provider } from "./Provider.js"
+import type { AuthorizationParams, Provider } from "./Provider.js"
 
 /** Values an extra authorization parameter may take; they are sent as strings. */
 export type ParamValue = string | number | boolean
@@ -128,10 +128,23 @@ export const PendingLogin = Schema.Struct({
 })
 
 /** @see {@link PendingLogin} */
-export type PendingLogin = typeof PendingLogin.Type
+export interface PendingLogin extends Schema.Schema.Type<typeof PendingLogin> {}
 
 /** Decodes a pending login read back from storage; anything else is a typed ParseError. */
 export const decodePendingLogin = Schema.decodeUnknown(PendingLogin)
+
+/** A pending login with a PKCE verifier: its callback may be completed without a client secret. */
+export type PkcePendingLogin = PendingLogin & { readonly codeVerifier: string }
+
+/** A pending login without PKCE (`pkce: false`): only a confidential client can complete it. */
+export type SecretPendingLogin = PendingLogin & { readonly codeVerifier?: undefined }
+
+/** The pending login `begin` returns for its `pkce` option. */
+export type PendingLoginFor<Pkce extends boolean | undefined> = [Pkce] extends [false]
+  ? SecretPendingLogin
+  : [Pkce] extends [true | undefined]
+    ? PkcePendingLogin
+    : PendingLogin
 
 /** How long a pending login may wait for its callback by default: 10 minutes. */
 export const defaultPendingMaxAgeMs = 600_000
@@ -177,14 +190,19 @@ export const validatePendingLogin = (
   })
 
 /** What {@link begin} needs. */
-export interface BeginOptions<Scope extends string = string> {
-  readonly provider: Provider<Scope>
+export interface BeginOptions<
+  Scope extends string = string,
+  Params extends AuthorizationParams = AuthorizationParams,
+  Pkce extends boolean | undefined = boolean | undefined,
+> {
+  readonly provider: Provider<Scope, Params>
   readonly clientId: string
   readonly redirectUri: string
   readonly scopes?: ReadonlyArray<NoInfer<Scope>> | undefined
   /** Defaults to `true`: RFC 9700 §2.1.1 recommends PKCE for confidential clients too. */
-  readonly pkce?: boolean | undefined
-  readonly params?: Readonly<Record<string, ParamValue>> | undefined
+  readonly pkce?: Pkce
+  /** Extra parameters the provider understands, such as Spotify's `show_dialog`. */
+  readonly params?: NoInfer<Params> | undefined
 }
 
 /**
@@ -194,9 +212,13 @@ export interface BeginOptions<Scope extends string = string> {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4
  */
-export const begin = <Scope extends string>(
-  options: BeginOptions<Scope>,
-): Effect.Effect<{ readonly url: string; readonly pending: PendingLogin }, ConfigError, Entropy> =>
+export const begin = <
+  Scope extends string,
+  Params extends AuthorizationParams,
+  const Pkce extends boolean | undefined = undefined,
+>(
+  options: BeginOptions<Scope, Params, Pkce>,
+): Effect.Effect<{ readonly url: string; readonly pending: PendingLoginFor<Pkce> }, ConfigError, Entropy> =>
   Effect.gen(function* () {
     const state = yield* generateState
     const pkce = options.pkce === false ? undefined : yield* generatePkce()
@@ -219,7 +241,7 @@ export const begin = <Scope extends string>(
       ...(pkce === undefined ? {} : { codeVerifier: pkce.verifier }),
       ...(options.provider.issuer === undefined ? {} : { issuer: options.provider.issuer }),
     }
-    return { url: url.href, pending }
+    return { url: url.href, pending: pending as PendingLoginFor<Pkce> }
   })
 
 /** A key for {@link seal}: an AES-GCM `CryptoKey`, or a secret of at least 32 characters. */

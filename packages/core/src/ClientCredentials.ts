@@ -8,7 +8,7 @@ import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { ConfigError } from "./Errors.js"
 import { forgetPrivateRecord } from "./internal/flowEffects.js"
-import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
+import { type ClientSecret, flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
 import {
   type PlatformOptions,
   platformLayer,
@@ -21,10 +21,10 @@ import type { TokenEndpoint } from "./TokenEndpoint.js"
 import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
 
 /** What the client credentials flow needs; the secret is required. */
-export type ClientCredentialsOptions<Scope extends string> = Omit<
-  ProviderFlowOptions<Scope>,
-  "onCredentialsRefreshed"
-> & { readonly clientSecret: NonNullable<ProviderFlowOptions<Scope>["clientSecret"]> }
+export interface ClientCredentialsOptions<Scope extends string = string>
+  extends Omit<ProviderFlowOptions<Scope>, "clientSecret" | "onCredentialsRefreshed"> {
+  readonly clientSecret: ClientSecret
+}
 
 /**
  * Starts a client credentials source in the current scope. The first call requests a token; a

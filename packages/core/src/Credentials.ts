@@ -28,7 +28,7 @@ export const Credentials = Schema.Struct({
 })
 
 /** @see {@link Credentials} */
-export type Credentials = typeof Credentials.Type
+export interface Credentials extends Schema.Schema.Type<typeof Credentials> {}
 
 /** Decodes credentials read back from storage; a corrupted record is a typed ParseError. */
 export const decodeCredentials = Schema.decodeUnknown(Credentials)

@@ -15,12 +15,23 @@ import { ConfigError } from "./Errors.js"
 export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none"
 
 /**
+ * Extra authorization request parameters a provider understands (sent as strings). A provider's
+ * own parameter type is an object type alias, such as `{ readonly prompt?: "login" | "none" }`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
+ */
+export type AuthorizationParams = { readonly [name: string]: string | number | boolean }
+
+/**
  * An authorization server. `Scope` narrows the scopes a flow may request (the Spotify preset
  * uses its scope catalog); `Params` types the extra authorization request parameters.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
-export interface Provider<Scope extends string = string> {
+export interface Provider<
+  Scope extends string = string,
+  Params extends AuthorizationParams = AuthorizationParams,
+> {
   readonly name: string
   readonly authorizationEndpoint: string
   readonly tokenEndpoint: string
@@ -32,12 +43,16 @@ export interface Provider<Scope extends string = string> {
   readonly tokenEndpointAuthMethodsSupported?: ReadonlyArray<string> | undefined
   /** The server always sends `iss` in authorization responses, so a callback without it is refused. */
   readonly authorizationResponseIssParameterSupported: boolean
+  /** The scopes `defineProvider` was given, if any. */
+  readonly scopes?: ReadonlyArray<Scope> | undefined
   /** Type-level only: the scopes this provider knows. */
   readonly _scope?: Scope | undefined
+  /** Type-level only: the extra authorization request parameters this provider knows. */
+  readonly _params?: Params | undefined
 }
 
 /** What {@link defineProvider} takes; every field but the two endpoints has a default. */
-export interface ProviderOptions {
+export interface ProviderOptions<Scope extends string = string> {
   readonly name?: string | undefined
   readonly authorizationEndpoint: string
   readonly tokenEndpoint: string
@@ -49,17 +64,25 @@ export interface ProviderOptions {
   readonly tokenEndpointAuthMethodsSupported?: ReadonlyArray<string> | undefined
   /** Defaults to `false`. Set it when the server implements RFC 9207. */
   readonly authorizationResponseIssParameterSupported?: boolean | undefined
+  /** The scopes the server knows: flows then refuse any other scope at compile time. */
+  readonly scopes?: ReadonlyArray<Scope> | undefined
 }
 
 /**
  * Declares an authorization server. Throws {@link ConfigError} when an endpoint is not an
  * absolute https URL (http is allowed on loopback hosts for local development) or carries a
- * fragment.
+ * fragment. The scopes are inferred from `scopes` (or given as the first type argument); without
+ * either, any scope is accepted. The extra authorization parameters are the second type argument.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
-export const defineProvider = <Scope extends string = string>(options: ProviderOptions): Provider<Scope> => {
+export const defineProvider = <
+  const Scope extends string = string,
+  Params extends AuthorizationParams = AuthorizationParams,
+>(
+  options: ProviderOptions<Scope>,
+): Provider<Scope, Params> => {
   const authorizationEndpoint = checkEndpoint("authorizationEndpoint", options.authorizationEndpoint)
   const tokenEndpoint = checkEndpoint("tokenEndpoint", options.tokenEndpoint)
   const revocationEndpoint =
@@ -84,6 +107,7 @@ export const defineProvider = <Scope extends string = string>(options: ProviderO
       ? {}
       : { tokenEndpointAuthMethodsSupported: options.tokenEndpointAuthMethodsSupported }),
     authorizationResponseIssParameterSupported: supportsIss,
+    ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
   }
 }
 

@@ -24,7 +24,7 @@ import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./Toke
 
 /** What the saved credentials flow needs: the credentials an app stored (decoded again here). */
 export interface SavedCredentialsOptions<Scope extends string> extends ProviderFlowOptions<Scope> {
-  readonly credentials: Credentials | unknown
+  readonly credentials: Credentials
 }
 
 const start = <Scope extends string>(

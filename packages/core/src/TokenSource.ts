@@ -45,7 +45,7 @@ export interface TokenSource {
   /** The access token if it can be used right now without renewal, for code that cannot await. */
   peekAccessToken(): string | undefined
   /** `fetch` with `Authorization: Bearer`; on a 401 it renews once and replays once. */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>
   /** RFC 7009 revocation where the provider has an endpoint; always forgets locally. */
   revoke(): Promise<void>
   /** Calls `listener` with each new snapshot; returns the unsubscribe function. */
@@ -133,7 +133,7 @@ export class ActorTokenSource implements TokenSource {
     return token !== undefined && credentials !== undefined ? Promise.resolve(credentials) : this.#settle()
   }
 
-  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     // A Request can be sent once; keep the original to build the replay from.
     const original = new Request(input, init)
     const token = await this.getAccessToken()

@@ -9,7 +9,7 @@
  */
 export * as AuthorizationCode from "./AuthorizationCode.js"
 export { authorizationCode, type CompleteOptions } from "./AuthorizationCode.js"
-export type { PendingLogin } from "./AuthorizationRequest.js"
+export type { PendingLogin, PkcePendingLogin, SecretPendingLogin } from "./AuthorizationRequest.js"
 export * as AuthorizationRequest from "./AuthorizationRequest.js"
 export * as AuthorizationResponse from "./AuthorizationResponse.js"
 export * as ClientCredentials from "./ClientCredentials.js"
@@ -26,6 +26,12 @@ export type { PlatformOptions } from "./internal/startFlow.js"
 export { machines } from "./machines/index.js"
 export * as Pkce from "./Pkce.js"
 export {
+  type AnyCredentialStore,
+  fromPromiseStore,
+  type PromiseCredentialStore,
+} from "./PromiseCredentialStore.js"
+export {
+  type AuthorizationParams,
   defineProvider,
   type Provider,
   type ProviderOptions,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fc from "fast-check"
-import { ClientCredentials, decodeCredentials, SavedCredentials } from "../src/index.js"
+import { ClientCredentials, type Credentials, decodeCredentials, SavedCredentials } from "../src/index.js"
 import { maxExpiresInSeconds } from "../src/TokenResponse.js"
 import * as Faulty from "./support/FaultyHttpClient.js"
 import { harness, provider } from "./support/flowHarness.js"
@@ -44,7 +44,11 @@ describe("every Credentials the core emits", () => {
             expect(stored).toEqual(credentials)
             expect(yield* decodeCredentials(stored)).toEqual(credentials)
             // make decodes the credentials again and fails with ConfigError when it cannot.
-            const resumed = yield* SavedCredentials.make({ provider, clientId: "a", credentials: stored })
+            const resumed = yield* SavedCredentials.make({
+              provider,
+              clientId: "a",
+              credentials: stored as Credentials,
+            })
             if (credentials.expiresAt === undefined || credentials.expiresAt > now + 60_000) {
               expect(resumed.source.peekAccessToken()).toBe(wire.access_token)
             }

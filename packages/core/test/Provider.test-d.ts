@@ -1,9 +1,15 @@
-import { AuthorizationRequest, type Provider, providers, type SpotifyScope } from "@grantflow/core"
+import {
+  AuthorizationRequest,
+  type Provider,
+  providers,
+  type SpotifyAuthorizationParams,
+  type SpotifyScope,
+} from "@grantflow/core"
 import { describe, expectTypeOf, it } from "vitest"
 
 describe("provider types", () => {
   it("types Spotify's scopes", () => {
-    expectTypeOf(providers.spotify).toEqualTypeOf<Provider<SpotifyScope>>()
+    expectTypeOf(providers.spotify).toEqualTypeOf<Provider<SpotifyScope, SpotifyAuthorizationParams>>()
     expectTypeOf<"user-read-email">().toExtend<SpotifyScope>()
     expectTypeOf<"user-read-emails">().not.toExtend<SpotifyScope>()
   })

@@ -21,7 +21,9 @@ describe("the public API's types", () => {
   it("every Promise flow yields a TokenSource", () => {
     expectTypeOf(clientCredentials).returns.toEqualTypeOf<TokenSource>()
     expectTypeOf(savedCredentials).returns.toEqualTypeOf<TokenSource>()
-    expectTypeOf(authorizationCode.complete).returns.toEqualTypeOf<Promise<TokenSource>>()
+    expectTypeOf(authorizationCode.complete<string, PendingLogin>).returns.toEqualTypeOf<
+      Promise<TokenSource>
+    >()
     expectTypeOf(staticToken).returns.toExtend<TokenSource>()
     expectTypeOf<TokenSource["getAccessToken"]>().returns.toEqualTypeOf<Promise<string>>()
     expectTypeOf<TokenSource["getCredentials"]>().returns.toEqualTypeOf<Promise<Credentials>>()

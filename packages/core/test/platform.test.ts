@@ -4,14 +4,14 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import { defineProvider, TokenEndpoint } from "@grantflow/core"
-import * as HttpFetch from "@grantflow/core/platform/httpFetch"
-import * as HttpNode from "@grantflow/core/platform/httpNode"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { layer as platformLayer } from "#platform/http"
+import * as HttpFetch from "../src/platform/httpFetch.js"
+import * as HttpNode from "../src/platform/httpNode.js"
 
 const tokenBody = { access_token: "at-1", token_type: "Bearer", expires_in: 3600 }
 

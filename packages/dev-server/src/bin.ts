@@ -82,8 +82,6 @@ if (major < 22) {
     `  grantflow supports Node 20.19+ and this server's features are tested on it (you run ${process.version}).`,
   )
 }
-console.log(lines.join("\n"))
-
 let stopping = false
 const stop = (signal: NodeJS.Signals) => {
   if (stopping) return
@@ -97,5 +95,8 @@ const stop = (signal: NodeJS.Signals) => {
     },
   )
 }
-process.once("SIGINT", stop)
-process.once("SIGTERM", stop)
+// Listening before the banner: whoever reads "Ctrl+C stops the server" may send it at once.
+// `on`, not `once`: a Ctrl+C under pnpm arrives twice (the terminal's, then pnpm's forward).
+process.on("SIGINT", stop)
+process.on("SIGTERM", stop)
+console.log(lines.join("\n"))

@@ -9,12 +9,15 @@ import type { CredentialsListener, FlowConfig } from "./flowEffects.js"
 /** 128 random bits for identifiers that must not collide (grant ids, private store keys). */
 export const randomId = (): string => encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)))
 
+/** A client secret, plain or as Effect's `Redacted` (which keeps it out of logs). */
+export type ClientSecret = string | Redacted.Redacted<string>
+
 /** Options every flow that talks to a provider shares. */
-export interface ProviderFlowOptions<Scope extends string> {
+export interface ProviderFlowOptions<Scope extends string = string> {
   readonly provider: Provider<Scope>
   readonly clientId: string
   /** Absent for public clients (SPAs, CLIs, mobile apps), which use PKCE instead. */
-  readonly clientSecret?: string | Redacted.Redacted<string> | undefined
+  readonly clientSecret?: ClientSecret | undefined
   readonly scopes?: ReadonlyArray<NoInfer<Scope>> | undefined
   /** Renew this long before expiry (never more than half the token's lifetime). Default 60 s. */
   readonly renewalMarginMs?: number | undefined

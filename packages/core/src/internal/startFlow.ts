@@ -7,9 +7,10 @@ import type * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import { type AnyStateMachine, createActor } from "xstate"
 import { layer as httpLayer } from "#platform/http"
-import { CredentialStore, type CredentialStoreService, layerMemory } from "../CredentialStore.js"
+import { CredentialStore, layerMemory } from "../CredentialStore.js"
 import type { authorizationCodeMachine } from "../machines/authorizationCode.js"
 import type { LifecycleInput } from "../machines/lifecycle.js"
+import { type AnyCredentialStore, toCredentialStoreService } from "../PromiseCredentialStore.js"
 import * as TokenEndpoint from "../TokenEndpoint.js"
 import { ActorTokenSource } from "../TokenSource.js"
 import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
@@ -20,8 +21,8 @@ type Actors = NonNullable<Parameters<FlowMachine["provide"]>[0]["actors"]>
 
 /** Options every Promise-API flow accepts for its platform services. */
 export interface PlatformOptions {
-  /** Where credentials are saved and renewals are locked; defaults to memory. */
-  readonly store?: CredentialStoreService | undefined
+  /** Where credentials are saved and renewals are locked, Promise- or Effect-shaped; defaults to memory. */
+  readonly store?: AnyCredentialStore | undefined
   /** The token endpoint's timeout and retry policy. */
   readonly tokenEndpoint?: TokenEndpoint.TokenEndpointOptions | undefined
   /** What `TokenSource.fetch` sends requests with; defaults to the global `fetch`. */
@@ -79,22 +80,34 @@ export const startFlow = <R>(options: {
 export const platformLayer = (options: PlatformOptions) =>
   Layer.mergeAll(
     TokenEndpoint.layer(options.tokenEndpoint).pipe(Layer.provide(httpLayer)),
-    options.store === undefined ? layerMemory : Layer.succeed(CredentialStore, options.store),
+    options.store === undefined
+      ? layerMemory
+      : Layer.succeed(CredentialStore, toCredentialStoreService(options.store)),
   )
 
 // A runtime and scope of their own for each Promise-API source, both released by `stop()`.
 const detach = <R>(layer: Layer.Layer<R, never, never>) => {
   const managed = ManagedRuntime.make(layer)
   const scope = Effect.runSync(Scope.make())
+  let released = false
   const release = () => {
+    if (released) return
+    released = true
     Effect.runFork(Scope.close(scope, Exit.void))
     void managed.dispose()
   }
   return { managed, scope, release }
 }
 
+// A source dropped without `stop()` still releases its runtime, and with it the keep-alive
+// connections of its HTTP layer, once the garbage collector has taken it.
+const dropped = new FinalizationRegistry<() => void>((release) => release())
+
 const settle = <A, E>(exit: Exit.Exit<A, E>, release: () => void): A => {
-  if (Exit.isSuccess(exit)) return exit.value
+  if (Exit.isSuccess(exit)) {
+    if (typeof exit.value === "object" && exit.value !== null) dropped.register(exit.value, release)
+    return exit.value
+  }
   release()
   throw Cause.squash(exit.cause)
 }

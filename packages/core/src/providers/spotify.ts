@@ -39,13 +39,13 @@ export const spotifyScopes = [
 ] as const
 
 /** A scope of Spotify's Web API. */
-export type SpotifyScope = (typeof spotifyScopes)[number]
+export type SpotifyScope = Extract<(typeof spotifyScopes)[number], string>
 
 /**
  * Extra authorization request parameters Spotify understands: `show_dialog` forces the consent
  * dialog even when the user approved the app before.
  */
-export interface SpotifyAuthorizationParams {
+export type SpotifyAuthorizationParams = {
   readonly show_dialog?: boolean
 }
 
@@ -55,7 +55,10 @@ export interface SpotifyAuthorizationParams {
  *
  * @see https://developer.spotify.com/documentation/web-api/tutorials/code-flow
  */
-export const spotify: Provider<SpotifyScope> = defineProvider<SpotifyScope>({
+export const spotify: Provider<SpotifyScope, SpotifyAuthorizationParams> = defineProvider<
+  SpotifyScope,
+  SpotifyAuthorizationParams
+>({
   name: "spotify",
   authorizationEndpoint: "https://accounts.spotify.com/authorize",
   tokenEndpoint: "https://accounts.spotify.com/api/token",

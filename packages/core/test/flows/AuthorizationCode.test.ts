@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { AuthorizationCode, AuthorizationRequest, Entropy } from "@grantflow/core"
+import { AuthorizationCode, AuthorizationRequest, Entropy, type PendingLogin } from "@grantflow/core"
 import * as Effect from "effect/Effect"
 import * as FaultyHttpClient from "../support/FaultyHttpClient.js"
 import { harness, provider, tokenResponse } from "../support/flowHarness.js"
@@ -100,7 +100,8 @@ describe("authorization code", () => {
         AuthorizationCode.complete({
           provider,
           clientId: "spa",
-          pending: { state: 1 },
+          // A garbled record read back from storage: the types cannot see it, the decoder does.
+          pending: { state: 1 } as unknown as PendingLogin,
           callbackUrl: cb,
         }).pipe(Effect.provide(layer)),
       )
