@@ -21,16 +21,16 @@ import type { CallbackError } from "./AuthorizationResponse.js"
 import type { CredentialStore } from "./CredentialStore.js"
 import * as Entropy from "./Entropy.js"
 import { ConfigError, type GrantflowError, InvalidPendingLogin } from "./Errors.js"
+import { runPromise, runSync } from "./internal/bridge.js"
 import { markCompleted } from "./internal/completedLogins.js"
 import { exchangeCode, forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
-import { fromEffect } from "./internal/fromEffect.js"
-import { runPromise } from "./internal/runPromise.js"
 import {
+  type FlowPlan,
+  launchFlow,
+  liveClock,
   type PlatformOptions,
-  platformLayer,
-  renewalActors,
-  runDetachedPromise,
+  sourceRuntime,
   startFlow,
 } from "./internal/startFlow.js"
 import { authorizationCodeMachine } from "./machines/authorizationCode.js"
@@ -71,10 +71,9 @@ export const begin = <Scope extends string>(
 ): Promise<{ readonly url: string; readonly pending: PendingLogin }> =>
   runPromise(beginRequest(options).pipe(Effect.provide(Entropy.layer)))
 
-const start = <Scope extends string>(
+const plan = <Scope extends string>(
   options: CompleteOptions<Scope> & Pick<PlatformOptions, "fetch">,
-  release?: () => void,
-): Effect.Effect<ActorTokenSource, GrantflowError, TokenEndpoint | CredentialStore | Scope.Scope> =>
+): Effect.Effect<FlowPlan<TokenEndpoint | CredentialStore>, GrantflowError> =>
   Effect.gen(function* () {
     // The grant is born here; its id stays with its credentials through every rotation.
     const config = yield* flowConfig(options, "refresh_token", randomId())
@@ -85,36 +84,35 @@ const start = <Scope extends string>(
         reason: "a public client (no clientSecret) must use PKCE: begin({ pkce: true }).",
       })
     }
-    const source = yield* startFlow<TokenEndpoint | CredentialStore>({
+    const exchange = exchangeCode(
+      { ...config, scopes: config.scopes.length > 0 ? config.scopes : pending.scopes },
+      { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
+    )
+    return {
       machine: authorizationCodeMachine,
       input: {
         renewsWith: "refresh_token",
         marginMs: config.marginMs,
         expectation: { provider: options.provider, pending },
       },
-      actors: (runtime) => ({
-        exchangeCode: fromEffect(runtime, (input: Parameters<ReturnType<typeof exchangeCode>>[0]) =>
-          Effect.zipRight(
-            consume(pending, maxAgeMs),
-            exchangeCode(
-              { ...config, scopes: config.scopes.length > 0 ? config.scopes : pending.scopes },
-              { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
-            )(input),
-          ),
-        ),
-        ...renewalActors(config)(runtime),
-      }),
+      config,
+      exchangeCode: (input) => Effect.zipRight(consume(pending, maxAgeMs), exchange(input)),
       replayOn401: true,
       fetch: options.fetch,
-      release,
       afterStop: forgetPrivateRecord(config),
-    })
-    yield* Effect.tryPromise({
-      try: () => source.receiveCallback(options.callbackUrl),
-      catch: (error) => error as GrantflowError,
-    })
-    return source
+    }
   })
+
+/** Hands the callback to a started source; a failed login stops it. */
+const receive = async (source: ActorTokenSource, callbackUrl: CompleteOptions<string>["callbackUrl"]) => {
+  try {
+    await source.receiveCallback(callbackUrl)
+    return source
+  } catch (error) {
+    await source.stopped()
+    throw error
+  }
+}
 
 // A pending login is exchanged once per process, whatever the adapter does with it.
 const consume = (pending: PendingLogin, maxAgeMs: number) =>
@@ -143,7 +141,16 @@ export const complete = <Scope extends string>(
   TokenSourceEffect,
   CallbackError | GrantflowError,
   TokenEndpoint | CredentialStore | Scope.Scope
-> => start(options).pipe(Effect.map(toEffectSource))
+> =>
+  Effect.flatMap(plan(options), startFlow).pipe(
+    Effect.flatMap((source) =>
+      Effect.tryPromise({
+        try: () => receive(source, options.callbackUrl),
+        catch: (error) => error as GrantflowError,
+      }),
+    ),
+    Effect.map(toEffectSource),
+  )
 
 /**
  * The authorization code flow for the Promise API.
@@ -163,6 +170,14 @@ export const authorizationCode = {
     runPromise(sealPending(pending, key, options).pipe(Effect.provide(Entropy.layer))),
   /** {@link AuthorizationRequest.unseal} for the Promise API. */
   unseal: (sealed: string, key: SealingKey): Promise<PendingLogin> => runPromise(unsealPending(sealed, key)),
-  complete: <Scope extends string>(options: CompleteOptions<Scope> & PlatformOptions): Promise<TokenSource> =>
-    runDetachedPromise(platformLayer(options), (release) => start(options, release)),
+  complete: <Scope extends string>(
+    options: CompleteOptions<Scope> & PlatformOptions,
+  ): Promise<TokenSource> => {
+    const runtime = sourceRuntime(options)
+    try {
+      return receive(launchFlow(runtime, liveClock, runSync(runtime, plan(options))), options.callbackUrl)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  },
 }

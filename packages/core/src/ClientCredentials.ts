@@ -9,13 +9,7 @@ import type { CredentialStore } from "./CredentialStore.js"
 import { ConfigError } from "./Errors.js"
 import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
-import {
-  type PlatformOptions,
-  platformLayer,
-  renewalActors,
-  runDetached,
-  startFlow,
-} from "./internal/startFlow.js"
+import { type PlatformOptions, runDetached, sourceRuntime, startFlow } from "./internal/startFlow.js"
 import { clientCredentialsMachine } from "./machines/clientCredentials.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
@@ -35,11 +29,10 @@ export type ClientCredentialsOptions<Scope extends string> = Omit<
 export const make = <Scope extends string>(
   options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
 ): Effect.Effect<TokenSourceEffect, ConfigError, TokenEndpoint | CredentialStore | Scope.Scope> =>
-  start(options).pipe(Effect.map(toEffectSource))
+  Effect.flatMap(plan(options), startFlow).pipe(Effect.map(toEffectSource))
 
-const start = <Scope extends string>(
+const plan = <Scope extends string>(
   options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
-  release?: () => void,
 ) =>
   Effect.gen(function* () {
     // The client is the grant: sources of one client and scopes may share an explicit key.
@@ -48,15 +41,14 @@ const start = <Scope extends string>(
     if (config.client.clientSecret === undefined) {
       return yield* new ConfigError({ reason: "the client credentials flow needs a clientSecret." })
     }
-    return yield* startFlow<TokenEndpoint | CredentialStore>({
+    return {
       machine: clientCredentialsMachine,
       input: { renewsWith: "client_credentials", marginMs: config.marginMs },
-      actors: renewalActors(config),
+      config,
       replayOn401: true,
       fetch: options.fetch,
-      release,
       afterStop: forgetPrivateRecord(config),
-    })
+    } as const
   })
 
 /**
@@ -71,4 +63,4 @@ const start = <Scope extends string>(
  */
 export const clientCredentials = <Scope extends string>(
   options: ClientCredentialsOptions<Scope> & PlatformOptions,
-): TokenSource => runDetached(platformLayer(options), (release) => start(options, release))
+): TokenSource => runDetached(sourceRuntime(options), plan(options))

@@ -12,9 +12,9 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { layer as platformLayer } from "#platform/http"
 import { ConfigError, MalformedResponse, TimeoutError, TransportError } from "./Errors.js"
+import { runPromise } from "./internal/bridge.js"
 import { executeWithoutRedirects, wasRedirected } from "./internal/noRedirects.js"
 import { describeUrl, discardBody, readJsonBody } from "./internal/responseBody.js"
-import { runPromise } from "./internal/runPromise.js"
 import { defineProvider, type Provider, type TokenEndpointAuthMethod } from "./Provider.js"
 
 /**

@@ -11,13 +11,7 @@ import { type Credentials, decodeCredentials } from "./Credentials.js"
 import { ConfigError } from "./Errors.js"
 import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
-import {
-  type PlatformOptions,
-  platformLayer,
-  renewalActors,
-  runDetached,
-  startFlow,
-} from "./internal/startFlow.js"
+import { type PlatformOptions, runDetached, sourceRuntime, startFlow } from "./internal/startFlow.js"
 import { savedCredentialsMachine } from "./machines/savedCredentials.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
@@ -27,9 +21,8 @@ export interface SavedCredentialsOptions<Scope extends string> extends ProviderF
   readonly credentials: Credentials | unknown
 }
 
-const start = <Scope extends string>(
+const plan = <Scope extends string>(
   options: SavedCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
-  release?: () => void,
 ) =>
   Effect.gen(function* () {
     const decoded = yield* decodeCredentials(options.credentials).pipe(
@@ -45,19 +38,18 @@ const start = <Scope extends string>(
     const config = yield* flowConfig(options, "refresh_token", credentials.grantId)
     // The lifetime of stored credentials is unknown, so the margin is capped by what remains.
     const obtainedAt = yield* Clock.currentTimeMillis
-    return yield* startFlow<TokenEndpoint | CredentialStore>({
+    return {
       machine: savedCredentialsMachine,
       input: {
         renewsWith: "refresh_token",
         marginMs: config.marginMs,
         obtained: { credentials, obtainedAt },
       },
-      actors: renewalActors(config),
+      config,
       replayOn401: true,
       fetch: options.fetch,
-      release,
       afterStop: forgetPrivateRecord(config),
-    })
+    } as const
   })
 
 /**
@@ -68,7 +60,7 @@ const start = <Scope extends string>(
 export const make = <Scope extends string>(
   options: SavedCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
 ): Effect.Effect<TokenSourceEffect, ConfigError, TokenEndpoint | CredentialStore | Scope.Scope> =>
-  start(options).pipe(Effect.map(toEffectSource))
+  Effect.flatMap(plan(options), startFlow).pipe(Effect.map(toEffectSource))
 
 /**
  * Resumes stored credentials, renewing with the refresh token. `onCredentialsRefreshed` is
@@ -85,4 +77,4 @@ export const make = <Scope extends string>(
  */
 export const savedCredentials = <Scope extends string>(
   options: SavedCredentialsOptions<Scope> & PlatformOptions,
-): TokenSource => runDetached(platformLayer(options), (release) => start(options, release))
+): TokenSource => runDetached(sourceRuntime(options), plan(options))

@@ -78,7 +78,8 @@ export interface ActorTokenSourceOptions {
   readonly fetch: typeof globalThis.fetch
   /** Whether a 401 may trigger renewal and a replay (never for static tokens). */
   readonly replayOn401: boolean
-  readonly release: () => void
+  /** Runs once the flow has stopped and its in-flight runs have settled. */
+  readonly release?: (() => void | Promise<void>) | undefined
   /** Resolves once no actor run of this source is in flight. */
   readonly settled?: (() => Promise<void>) | undefined
 }
@@ -91,8 +92,9 @@ export class ActorTokenSource implements TokenSource {
   readonly #clock: Clock.Clock
   readonly #fetch: typeof globalThis.fetch
   readonly #replayOn401: boolean
-  readonly #release: () => void
+  readonly #release: () => void | Promise<void>
   readonly #settled: () => Promise<void>
+  #stopped: Promise<void> | undefined
   #cachedToken: string | undefined
   #cachedPromise: Promise<string> | undefined
   #settling: Promise<FlowSnapshot> | undefined
@@ -102,7 +104,7 @@ export class ActorTokenSource implements TokenSource {
     this.#clock = options.clock
     this.#fetch = options.fetch
     this.#replayOn401 = options.replayOn401
-    this.#release = options.release
+    this.#release = options.release ?? (() => {})
     this.#settled = options.settled ?? (() => Promise.resolve())
   }
 
@@ -178,8 +180,16 @@ export class ActorTokenSource implements TokenSource {
    * refresh token, and the new one must not be lost.
    */
   stop(): void {
-    this.#actor.stop()
-    void this.#settled().then(this.#release)
+    void this.stopped()
+  }
+
+  /** Stops the flow (once); resolves when its in-flight runs have settled and it is released. */
+  stopped(): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#actor.stop()
+      this.#stopped = this.#settled().then(this.#release)
+    }
+    return this.#stopped
   }
 
   /** Asks for a token when none can be answered now, then waits for the one outcome all share. */
