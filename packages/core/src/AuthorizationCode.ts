@@ -5,6 +5,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import {
   type BeginOptions,
@@ -142,7 +143,7 @@ export const complete = <Scope extends string>(
   CallbackError | GrantflowError,
   TokenEndpoint | CredentialStore | Scope.Scope
 > =>
-  Effect.flatMap(plan(options), startFlow).pipe(
+  Effect.flatMap(plan(options), (planned) => startFlow(() => Either.right(planned))).pipe(
     Effect.flatMap((source) =>
       Effect.tryPromise({
         try: () => receive(source, options.callbackUrl),

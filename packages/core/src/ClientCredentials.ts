@@ -4,12 +4,19 @@
  * @module
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { ConfigError } from "./Errors.js"
 import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
-import { type PlatformOptions, runDetached, sourceRuntime, startFlow } from "./internal/startFlow.js"
+import {
+  type Planner,
+  type PlatformOptions,
+  runDetached,
+  sourceRuntime,
+  startFlow,
+} from "./internal/startFlow.js"
 import { clientCredentialsMachine } from "./machines/clientCredentials.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
 import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
@@ -29,27 +36,29 @@ export type ClientCredentialsOptions<Scope extends string> = Omit<
 export const make = <Scope extends string>(
   options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
 ): Effect.Effect<TokenSourceEffect, ConfigError, TokenEndpoint | CredentialStore | Scope.Scope> =>
-  Effect.flatMap(plan(options), startFlow).pipe(Effect.map(toEffectSource))
+  Effect.map(startFlow(plan(options)), toEffectSource)
 
-const plan = <Scope extends string>(
-  options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
-) =>
-  Effect.gen(function* () {
+const plan =
+  <Scope extends string>(
+    options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
+  ): Planner<TokenEndpoint | CredentialStore, ConfigError> =>
+  () => {
     // The client is the grant: sources of one client and scopes may share an explicit key.
     const grantId = `client_credentials ${options.clientId} ${[...(options.scopes ?? [])].sort().join(" ")}`
-    const config = yield* flowConfig(options, "client_credentials", grantId)
-    if (config.client.clientSecret === undefined) {
-      return yield* new ConfigError({ reason: "the client credentials flow needs a clientSecret." })
+    const config = flowConfig(options, "client_credentials", grantId)
+    if (Either.isLeft(config)) return Either.left(config.left)
+    if (config.right.client.clientSecret === undefined) {
+      return Either.left(new ConfigError({ reason: "the client credentials flow needs a clientSecret." }))
     }
-    return {
+    return Either.right({
       machine: clientCredentialsMachine,
-      input: { renewsWith: "client_credentials", marginMs: config.marginMs },
-      config,
+      input: { renewsWith: "client_credentials", marginMs: config.right.marginMs },
+      config: config.right,
       replayOn401: true,
       fetch: options.fetch,
-      afterStop: forgetPrivateRecord(config),
-    } as const
-  })
+      afterStop: forgetPrivateRecord(config.right),
+    })
+  }
 
 /**
  * A token source for app-only data: no user, no refresh token.

@@ -3,13 +3,19 @@
  *
  * @module
  */
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import { ConfigError } from "./Errors.js"
-import { runSync } from "./internal/bridge.js"
-import { liveClock, type PlatformOptions, runDetached, startFlow } from "./internal/startFlow.js"
+import {
+  liveClock,
+  type Planner,
+  type PlatformOptions,
+  runDetached,
+  startFlow,
+} from "./internal/startFlow.js"
 import { staticTokenMachine } from "./machines/staticToken.js"
 import type { ActorTokenSource, TokenSource, TokenSourceEffect } from "./TokenSource.js"
 import { toEffectSource } from "./TokenSource.js"
@@ -30,38 +36,38 @@ export interface StaticTokenSource extends TokenSource {
 // A static token needs no services: no token endpoint, no store.
 const runtime = Runtime.defaultRuntime
 
-const plan = (options: StaticTokenOptions & Pick<PlatformOptions, "fetch">) =>
-  Effect.map(obtain(options), (obtained) => ({
-    machine: staticTokenMachine,
-    input: { renewsWith: "none" as const, obtained },
-    replayOn401: false,
-    fetch: options.fetch,
-  }))
+const plan =
+  (options: StaticTokenOptions & Pick<PlatformOptions, "fetch">): Planner<never, ConfigError> =>
+  (now) =>
+    Either.map(obtain(options, now), (obtained) => ({
+      machine: staticTokenMachine,
+      input: { renewsWith: "none" as const, obtained },
+      replayOn401: false,
+      fetch: options.fetch,
+    }))
 
 const withReplace = (source: ActorTokenSource, clock: Clock.Clock) => {
   const replace = (token: StaticTokenOptions) => {
-    source.send({
-      type: "CREDENTIALS_REPLACED",
-      obtained: runSync(runtime, Effect.withClock(obtain(token), clock)),
-    })
+    const next = obtain(token, clock.unsafeCurrentTimeMillis())
+    // The tagged error itself, for callers who never touch Effect.
+    if (Either.isLeft(next)) throw next.left
+    source.send({ type: "CREDENTIALS_REPLACED", obtained: next.right })
   }
   return Object.assign(source, { replace }) as StaticTokenSource & typeof source
 }
 
-const obtain = (options: StaticTokenOptions) =>
-  Effect.gen(function* () {
-    if (options.accessToken === "")
-      return yield* new ConfigError({ reason: "accessToken must not be empty." })
-    return {
-      credentials: {
-        accessToken: options.accessToken,
-        tokenType: "Bearer",
-        scopes: [...(options.scopes ?? [])],
-        ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
-      },
-      obtainedAt: yield* Clock.currentTimeMillis,
-    }
-  })
+const obtain = (options: StaticTokenOptions, obtainedAt: number) =>
+  options.accessToken === ""
+    ? Either.left(new ConfigError({ reason: "accessToken must not be empty." }))
+    : Either.right({
+        credentials: {
+          accessToken: options.accessToken,
+          tokenType: "Bearer",
+          scopes: [...(options.scopes ?? [])],
+          ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+        },
+        obtainedAt,
+      })
 
 /**
  * Starts a static token source in the current scope.
@@ -76,7 +82,7 @@ export const make = (
   Scope.Scope
 > =>
   Effect.gen(function* () {
-    const source = withReplace(yield* startFlow<never>(yield* plan(options)), yield* Effect.clock)
+    const source = withReplace(yield* startFlow(plan(options)), yield* Effect.clock)
     return { ...toEffectSource(source), replace: source.replace }
   })
 

@@ -17,8 +17,9 @@ import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Runtime from "effect/Runtime"
 import { layer as httpLayer } from "#platform/http"
-import { CredentialStore, type CredentialStoreService, makeMemory } from "../CredentialStore.js"
+import { CredentialStore, type CredentialStoreService } from "../CredentialStore.js"
 import * as TokenEndpoint from "../TokenEndpoint.js"
+import { memoryStore } from "./memoryStore.js"
 
 /** What a renewing flow's actors need. */
 export type FlowServices = TokenEndpoint.TokenEndpoint | CredentialStore
@@ -62,7 +63,7 @@ const endpointFor = (options: TokenEndpoint.TokenEndpointOptions | undefined) =>
 /** The runtime of one Promise-API source: the shared services and its own store. */
 export const sourceRuntime = (options: PlatformOptions): Runtime.Runtime<FlowServices> => {
   const base = httpRuntime()
-  const store = options.store ?? Effect.runSync(makeMemory)
+  const store = options.store ?? memoryStore()
   return Runtime.make({
     context: Context.make(TokenEndpoint.TokenEndpoint, endpointFor(options.tokenEndpoint)).pipe(
       Context.add(CredentialStore, store),

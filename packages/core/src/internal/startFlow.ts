@@ -1,5 +1,6 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
@@ -8,7 +9,7 @@ import type { Credentials } from "../Credentials.js"
 import type { authorizationCodeMachine } from "../machines/authorizationCode.js"
 import type { LifecycleInput, Obtained } from "../machines/lifecycle.js"
 import { ActorTokenSource } from "../TokenSource.js"
-import { runForActor, runSync } from "./bridge.js"
+import { runForActor } from "./bridge.js"
 import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
 import type { FlowServices } from "./sharedServices.js"
 
@@ -35,6 +36,12 @@ export interface FlowPlan<R> {
   /** Runs once the flow has stopped and its in-flight runs have settled. */
   readonly afterStop?: Effect.Effect<void, never, R> | undefined
 }
+
+/**
+ * A flow's start as a pure function of the time: a Promise-API source is planned without
+ * starting a fiber (which cost more than the actor itself).
+ */
+export type Planner<R, E> = (now: number) => Either.Either<FlowPlan<R>, E>
 
 /** What one source's actors run with, found through the actor system of its root actor. */
 interface FlowEnvironment {
@@ -117,14 +124,20 @@ export const launchFlow = <R>(runtime: Runtime.Runtime<R>, clock: Clock.Clock, p
  * Starts a planned flow on the current runtime; closing the scope stops it, waiting for runs
  * past their point of no return (a sent token request).
  */
-export const startFlow = <R>(plan: FlowPlan<R>): Effect.Effect<ActorTokenSource, never, R | Scope.Scope> =>
+export const startFlow = <R, E>(
+  planner: Planner<R, E>,
+): Effect.Effect<ActorTokenSource, E, R | Scope.Scope> =>
   // The runtime is taken before acquireRelease: inside its uninterruptible acquire, the actors'
   // runs would inherit that and no timeout could cut a hanging request.
   Effect.flatMap(Effect.runtime<R>(), (runtime) =>
     Effect.clockWith((clock) =>
-      Effect.acquireRelease(
-        Effect.sync(() => launchFlow(runtime, clock, plan)),
-        (source) => Effect.promise(() => source.stopped()),
+      Effect.flatMap(clock.currentTimeMillis, (now) =>
+        Effect.flatMap(planner(now), (plan) =>
+          Effect.acquireRelease(
+            Effect.sync(() => launchFlow(runtime, clock, plan)),
+            (source) => Effect.promise(() => source.stopped()),
+          ),
+        ),
       ),
     ),
   )
@@ -133,10 +146,11 @@ export const startFlow = <R>(plan: FlowPlan<R>): Effect.Effect<ActorTokenSource,
 export const liveClock: Clock.Clock = Clock.make()
 
 /**
- * Plans and starts a flow for the Promise API on `runtime` (see `sourceRuntime`). Synchronous, so
- * `clientCredentials({...})` returns a source without `await`.
+ * Plans and starts a flow for the Promise API on `runtime` (see `sourceRuntime`); throws the
+ * plan's error itself. Synchronous, so `clientCredentials({...})` returns a source without `await`.
  */
-export const runDetached = <E, R>(
-  runtime: Runtime.Runtime<R>,
-  plan: Effect.Effect<FlowPlan<R>, E, R>,
-): ActorTokenSource => launchFlow(runtime, liveClock, runSync(runtime, plan))
+export const runDetached = <R, E>(runtime: Runtime.Runtime<R>, planner: Planner<R, E>): ActorTokenSource => {
+  const plan = planner(liveClock.unsafeCurrentTimeMillis())
+  if (Either.isLeft(plan)) throw plan.left
+  return launchFlow(runtime, liveClock, plan.right)
+}
