@@ -29,13 +29,14 @@ export const readBodyBytes = (
   source: string,
   url: string = source,
 ): Effect.Effect<Uint8Array, BodyError> => {
-  const tooLarge = new MalformedResponse({ reason: "TooLarge", source, status: response.status })
+  // Built when needed: an error captures a stack, which every successful read would pay for.
+  const tooLarge = () => new MalformedResponse({ reason: "TooLarge", source, status: response.status })
   const broken = (cause: unknown) => new TransportError({ reason: "Network", url, cause })
   const declared = Number(response.headers["content-length"] ?? Number.NaN)
   const encoded = (response.headers["content-encoding"] ?? "identity").toLowerCase() !== "identity"
   if (Number.isFinite(declared) && declared > maxBodyBytes) {
     // Pulling the first chunk and stopping closes the connection instead of draining it.
-    return Effect.zipRight(Effect.ignore(Stream.runHead(response.stream)), Effect.fail(tooLarge))
+    return Effect.zipRight(Effect.ignore(Stream.runHead(response.stream)), Effect.fail(tooLarge()))
   }
   if (Number.isFinite(declared) && !encoded) {
     return response.arrayBuffer.pipe(
@@ -64,7 +65,7 @@ export const readBodyBytes = (
         for (const chunk of next.right) {
           size += chunk.length
           // Failing here closes the scope, which cancels the body and drops its connection.
-          if (size > maxBodyBytes) return yield* tooLarge
+          if (size > maxBodyBytes) return yield* tooLarge()
           chunks.push(chunk)
         }
       }
