@@ -10,6 +10,7 @@ import type { Actor, SnapshotFrom } from "xstate"
 import type { Credentials } from "./Credentials.js"
 import type { GrantflowError } from "./Errors.js"
 import { ReauthenticationRequired } from "./Errors.js"
+import { awaitFlow } from "./internal/bridge.js"
 import type { authorizationCodeMachine } from "./machines/authorizationCode.js"
 import { canRenew, isExpired, needsRenewal, unsavedCredentials as unsavedOf } from "./machines/lifecycle.js"
 
@@ -243,21 +244,17 @@ const view = (snapshot: FlowSnapshot): TokenSourceSnapshot => ({
 })
 
 /**
- * The Effect face of a running source.
+ * The Effect face of a running source. Waiting is interruptible: an interrupted caller stops
+ * waiting, and the renewal it joined goes on for the source's other callers.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  */
 export const toEffectSource = (source: TokenSource): TokenSourceEffect => ({
   accessToken: Effect.suspend(() => {
     const token = source.peekAccessToken()
-    return token === undefined
-      ? Effect.tryPromise({ try: () => source.getAccessToken(), catch: (error) => error as GrantflowError })
-      : Effect.succeed(token)
+    return token === undefined ? awaitFlow(() => source.getAccessToken()) : Effect.succeed(token)
   }),
-  credentials: Effect.tryPromise({
-    try: () => source.getCredentials(),
-    catch: (error) => error as GrantflowError,
-  }),
-  revoke: Effect.tryPromise({ try: () => source.revoke(), catch: (error) => error as GrantflowError }),
+  credentials: awaitFlow(() => source.getCredentials()),
+  revoke: awaitFlow(() => source.revoke()),
   source,
 })

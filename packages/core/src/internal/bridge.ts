@@ -8,6 +8,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Runtime from "effect/Runtime"
+import type { GrantflowError } from "../Errors.js"
 
 /**
  * An Exit's value, or its failure thrown as the error itself (one of the tagged error classes),
@@ -51,3 +52,15 @@ export const runForActor = <A, E, R>(
   void run.then(() => inFlight.delete(run))
   return run.then(valueOrThrow)
 }
+
+/**
+ * A flow's outcome as an Effect. A source's promises reject only with what its machine holds as
+ * the flow's error, a tagged `GrantflowError`; interruption stops the wait.
+ */
+export const awaitFlow = <A>(run: () => Promise<A>): Effect.Effect<A, GrantflowError> =>
+  Effect.async((resume) => {
+    run().then(
+      (value) => resume(Effect.succeed(value)),
+      (error: GrantflowError) => resume(Effect.fail(error)),
+    )
+  })
