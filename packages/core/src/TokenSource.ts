@@ -99,6 +99,7 @@ export class ActorTokenSource implements TokenSource {
   #cachedToken: string | undefined
   #cachedPromise: Promise<string> | undefined
   #settling: Promise<FlowSnapshot> | undefined
+  #renewing: Promise<string> | undefined
 
   constructor(options: ActorTokenSourceOptions) {
     this.#actor = options.actor
@@ -121,13 +122,29 @@ export class ActorTokenSource implements TokenSource {
 
   getAccessToken(): Promise<string> {
     const token = this.peekAccessToken()
-    if (token === undefined) return this.#settle().then((credentials) => credentials.accessToken)
+    if (token === undefined) return this.#tokenAfterRenewal()
     // The cached path allocates nothing: the same settled promise serves every call for a token.
     if (token !== this.#cachedToken || this.#cachedPromise === undefined) {
       this.#cachedToken = token
       this.#cachedPromise = Promise.resolve(token)
     }
     return this.#cachedPromise
+  }
+
+  /**
+   * Callers that find no usable token share one promise until it settles: a herd of 10,000
+   * callers costs one wait on the machine, not 10,000.
+   */
+  #tokenAfterRenewal(): Promise<string> {
+    if (this.#renewing === undefined) {
+      const renewing = this.#settle().then((credentials) => credentials.accessToken)
+      const clear = () => {
+        if (this.#renewing === renewing) this.#renewing = undefined
+      }
+      renewing.then(clear, clear)
+      this.#renewing = renewing
+    }
+    return this.#renewing
   }
 
   getCredentials(): Promise<Credentials> {
