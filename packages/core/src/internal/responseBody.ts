@@ -8,6 +8,19 @@ import { MalformedResponse, TransportError } from "../Errors.js"
 /** Responses we read are small JSON documents; anything bigger is refused before it is buffered. */
 export const maxBodyBytes = 1024 * 1024
 
+/**
+ * A response that reads its own body under a cap, more cheaply than through its `stream` (the
+ * Node layer's undici responses): the bytes, or `undefined` once the body passed `maxBytes`
+ * (the body is then abandoned with its connection).
+ */
+export const readCapped: unique symbol = Symbol.for("@grantflow/core/readCapped")
+
+interface CappedReader {
+  readonly [readCapped]: (maxBytes: number) => Effect.Effect<Uint8Array | undefined, unknown>
+}
+
+const hasCappedReader = (response: object): response is CappedReader => readCapped in response
+
 /** The body as bytes, or the reason it was refused. */
 type BodyError = MalformedResponse | TransportError
 
@@ -45,6 +58,11 @@ export const readBodyBytes = (
         // A response without a body is a complete (empty) answer, not a network failure.
         error.reason === "EmptyBody" ? Effect.succeed(new Uint8Array(0)) : Effect.fail(broken(error.cause)),
       ),
+    )
+  }
+  if (hasCappedReader(response)) {
+    return Effect.flatMap(Effect.mapError(response[readCapped](maxBodyBytes), broken), (bytes) =>
+      bytes === undefined ? Effect.fail(tooLarge()) : Effect.succeed(bytes),
     )
   }
   // A pull loop rather than Stream.runForEach: it costs about half as much on a one-chunk body.

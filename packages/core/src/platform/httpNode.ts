@@ -27,6 +27,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
 import type { Dispatcher } from "undici"
+import { readCapped } from "../internal/responseBody.js"
 
 type RequestBody = Exclude<Dispatcher.RequestOptions["body"], undefined>
 
@@ -139,6 +140,46 @@ class StreamingResponse extends Inspectable.Class implements HttpClientResponse.
           ),
       ),
     )
+  }
+
+  /** The body under a cap, without a Stream: see `readCapped` in `internal/responseBody.ts`. */
+  [readCapped](maxBytes: number): Effect.Effect<Uint8Array | undefined, unknown> {
+    const body = this.body
+    return Effect.async((resume) => {
+      const chunks: Array<Buffer> = []
+      let size = 0
+      const detach = () => {
+        body.off("data", onData)
+        body.off("end", onEnd)
+        body.off("error", onError)
+      }
+      const onData = (chunk: Buffer) => {
+        size += chunk.length
+        if (size > maxBytes) {
+          detach()
+          body.destroy()
+          resume(Effect.succeed(undefined))
+          return
+        }
+        chunks.push(chunk)
+      }
+      const onEnd = () => {
+        detach()
+        resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
+      }
+      const onError = (cause: unknown) => {
+        detach()
+        resume(Effect.fail(cause))
+      }
+      body.on("data", onData)
+      body.on("end", onEnd)
+      body.on("error", onError)
+      // Interrupted (a timeout): the body and its socket go.
+      return Effect.sync(() => {
+        detach()
+        body.destroy()
+      })
+    })
   }
 
   toJSON(): unknown {
