@@ -156,8 +156,7 @@ class StreamingResponse extends Inspectable.Class implements HttpClientResponse.
       const onData = (chunk: Buffer) => {
         size += chunk.length
         if (size > maxBytes) {
-          detach()
-          body.destroy()
+          abandon()
           resume(Effect.succeed(undefined))
           return
         }
@@ -171,14 +170,17 @@ class StreamingResponse extends Inspectable.Class implements HttpClientResponse.
         detach()
         resume(Effect.fail(cause))
       }
+      // Destroying the body makes it emit an AbortError that nobody is waiting for any more.
+      const abandon = () => {
+        detach()
+        body.on("error", () => {})
+        body.destroy()
+      }
       body.on("data", onData)
       body.on("end", onEnd)
       body.on("error", onError)
       // Interrupted (a timeout): the body and its socket go.
-      return Effect.sync(() => {
-        detach()
-        body.destroy()
-      })
+      return Effect.sync(abandon)
     })
   }
 
