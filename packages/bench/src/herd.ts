@@ -7,7 +7,7 @@
  */
 import type { TokenServer } from "./server.js"
 import { rotated, type Spread, spread } from "./stats.js"
-import { rawFetch, sourceAt } from "./tokenClients.js"
+import { dueSourceAt, rawFetch } from "./tokenClients.js"
 
 export interface HerdResult {
   readonly callers: number
@@ -34,7 +34,7 @@ export const runHerd = async (
   server: TokenServer,
   options: { readonly rounds: number; readonly warmup: number; readonly callers: number },
 ): Promise<HerdResult> => {
-  const source = sourceAt(server.dueUrl)
+  const source = dueSourceAt(server.dueUrl)
   const fetchClient = await rawFetch.create(server.dueUrl)
   const contenders = [() => source.getAccessToken(), singleFlight(fetchClient.once)]
   const herd = async (get: () => Promise<string>) => {

@@ -130,7 +130,7 @@ export const renderReport = (results: RunResults): string => {
     "",
     "Client credentials against a loopback token server in a child process (so its CPU is not the client's). " +
       "Every call is one token request (the server's count is checked after each measurement). " +
-      "grantflow's source has a token that is always due (`expires_in: 0`), so each `getAccessToken()` " +
+      "grantflow's source has a token that is always due (it lives 1 ms, `expires_in: 0.001`, and the source reads a clock that moves 1 ms at every reading), so each `getAccessToken()` " +
       `runs the whole path: machine, renewal actor, Effect runtime, HTTP, decoding. With ${throughput.modes[1]} each worker holds its own client (and so its own grantflow source). ` +
       "CPU is this process's user + system time per request, GC threads included.",
     "",

@@ -10,7 +10,7 @@ export interface TokenServer {
   readonly origin: string
   /** Issues tokens that live an hour. */
   readonly tokenUrl: string
-  /** Issues tokens with `expires_in: 0`: always due. */
+  /** Issues tokens that live 1 ms (`expires_in: 0.001`): always due on a ticking clock. */
   readonly dueUrl: string
   /** How many token requests the server has answered so far. */
   readonly requests: () => Promise<number>

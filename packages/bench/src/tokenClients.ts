@@ -5,10 +5,20 @@
  *
  * @module
  */
-import { clientCredentials, defineProvider, TokenEndpoint } from "@grantflow/core"
+import {
+  ClientCredentials,
+  CredentialStore,
+  clientCredentials,
+  defineProvider,
+  TokenEndpoint,
+  type TokenSource,
+} from "@grantflow/core"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import * as oauth from "oauth4webapi"
 import { ClientCredentials as SimpleClientCredentials } from "simple-oauth2"
 import { Agent, request as undiciRequest } from "undici"
@@ -71,11 +81,41 @@ const providerFor = (tokenUrl: string) =>
 export const sourceAt = (tokenUrl: string) =>
   clientCredentials({ provider: providerFor(tokenUrl), clientId, clientSecret, scopes })
 
+// A clock that moves 1 ms further at every reading. The core takes `expires_in: 0` as "no expiry
+// given" (RFC 6749 §5.1 leaves it optional), so the due endpoint issues tokens that live 1 ms
+// (`expires_in: 0.001`): with this clock the next call always finds the token due, however fast
+// it comes.
+let ticks = 0
+const live = Clock.make()
+const ticking: Clock.Clock = {
+  [Clock.ClockTypeId]: Clock.ClockTypeId,
+  unsafeCurrentTimeMillis: () => live.unsafeCurrentTimeMillis() + ticks++,
+  currentTimeMillis: Effect.sync(() => live.unsafeCurrentTimeMillis() + ticks++),
+  unsafeCurrentTimeNanos: () => live.unsafeCurrentTimeNanos() + BigInt(ticks++) * 1_000_000n,
+  currentTimeNanos: Effect.sync(() => live.unsafeCurrentTimeNanos() + BigInt(ticks++) * 1_000_000n),
+  sleep: (duration) => live.sleep(duration),
+}
+
+// Core's default services (its Node HTTP layer, a memory store), built once like the Promise API's.
+const services = ManagedRuntime.make(
+  Layer.mergeAll(TokenEndpoint.layerDefault(), CredentialStore.layerMemory),
+)
+
+/**
+ * A grantflow client-credentials source on the due endpoint whose token is due at every call:
+ * the Promise API (`source`) of a source started through the Effect API on the ticking clock.
+ */
+export const dueSourceAt = (tokenUrl: string): TokenSource => {
+  const scope = Effect.runSync(Scope.make())
+  const started = ClientCredentials.make({ provider: providerFor(tokenUrl), clientId, clientSecret, scopes })
+  return services.runSync(started.pipe(Scope.extend(scope), Effect.withClock(ticking))).source
+}
+
 /** The whole path a Promise-API user pays: a long-lived source whose token is always due. */
 export const grantflowSource: Candidate = {
   name: "grantflow clientCredentials().getAccessToken()",
   create: async (tokenUrl) => {
-    const source = sourceAt(tokenUrl)
+    const source = dueSourceAt(tokenUrl)
     return { once: () => source.getAccessToken(), close: async () => source.stop() }
   },
 }

@@ -5,8 +5,9 @@
  * answers `{ type: "count" }` with the number of token requests it has served, and exits when its
  * parent disconnects.
  *
- * `POST /token` issues a token that lives an hour; `POST /token-due` one with `expires_in: 0`,
- * so a long-lived source must request a new token on every call.
+ * `POST /token` issues a token that lives an hour; `POST /token-due` one that lives 1 ms
+ * (`expires_in: 0.001`; 0 would mean "no expiry given"), so a long-lived source on a clock that
+ * moves at every reading (`tokenClients.ts`) must request a new token on every call.
  *
  * @module
  */
@@ -22,7 +23,7 @@ const tokenResponse = (expiresIn: number) =>
 
 const bodies: Record<string, string> = {
   "/token": tokenResponse(3600),
-  "/token-due": tokenResponse(0),
+  "/token-due": tokenResponse(0.001),
 }
 
 const grants = new Set(["client_credentials", "refresh_token"])

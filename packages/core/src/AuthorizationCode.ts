@@ -5,6 +5,7 @@
  * @module
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import {
   type BeginOptions,
@@ -23,16 +24,16 @@ import type { CallbackError } from "./AuthorizationResponse.js"
 import type { CredentialStore } from "./CredentialStore.js"
 import * as Entropy from "./Entropy.js"
 import { ConfigError, type GrantflowError, InvalidPendingLogin } from "./Errors.js"
+import { runPromise, runSync } from "./internal/bridge.js"
 import { markCompleted } from "./internal/completedLogins.js"
 import { exchangeCode, forgetPrivateRecord } from "./internal/flowEffects.js"
 import { type ClientSecret, flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
-import { fromEffect } from "./internal/fromEffect.js"
-import { runPromise } from "./internal/runPromise.js"
 import {
+  type FlowPlan,
+  launchFlow,
+  liveClock,
   type PlatformOptions,
-  platformLayer,
-  renewalActors,
-  runDetachedPromise,
+  sourceRuntime,
   startFlow,
 } from "./internal/startFlow.js"
 import { authorizationCodeMachine } from "./machines/authorizationCode.js"
@@ -84,10 +85,9 @@ export const begin = <
 ): Promise<{ readonly url: string; readonly pending: PendingLoginFor<Pkce> }> =>
   runPromise(beginRequest(options).pipe(Effect.provide(Entropy.layer)))
 
-const start = <Scope extends string>(
+const plan = <Scope extends string>(
   options: CompleteOptions<Scope> & Pick<PlatformOptions, "fetch">,
-  release?: () => void,
-): Effect.Effect<ActorTokenSource, GrantflowError, TokenEndpoint | CredentialStore | Scope.Scope> =>
+): Effect.Effect<FlowPlan<TokenEndpoint | CredentialStore>, GrantflowError> =>
   Effect.gen(function* () {
     // The grant is born here; its id stays with its credentials through every rotation.
     const config = yield* flowConfig(options, "refresh_token", randomId())
@@ -98,36 +98,35 @@ const start = <Scope extends string>(
         reason: "a public client (no clientSecret) must use PKCE: begin({ pkce: true }).",
       })
     }
-    const source = yield* startFlow<TokenEndpoint | CredentialStore>({
+    const exchange = exchangeCode(
+      { ...config, scopes: config.scopes.length > 0 ? config.scopes : pending.scopes },
+      { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
+    )
+    return {
       machine: authorizationCodeMachine,
       input: {
         renewsWith: "refresh_token",
         marginMs: config.marginMs,
         expectation: { provider: options.provider, pending },
       },
-      actors: (runtime) => ({
-        exchangeCode: fromEffect(runtime, (input: Parameters<ReturnType<typeof exchangeCode>>[0]) =>
-          Effect.zipRight(
-            consume(pending, maxAgeMs),
-            exchangeCode(
-              { ...config, scopes: config.scopes.length > 0 ? config.scopes : pending.scopes },
-              { redirectUri: pending.redirectUri, codeVerifier: pending.codeVerifier },
-            )(input),
-          ),
-        ),
-        ...renewalActors(config)(runtime),
-      }),
+      config,
+      exchangeCode: (input) => Effect.zipRight(consume(pending, maxAgeMs), exchange(input)),
       replayOn401: true,
       fetch: options.fetch,
-      release,
       afterStop: forgetPrivateRecord(config),
-    })
-    yield* Effect.tryPromise({
-      try: () => source.receiveCallback(options.callbackUrl),
-      catch: (error) => error as GrantflowError,
-    })
-    return source
+    }
   })
+
+/** Hands the callback to a started source; a failed login stops it. */
+const receive = async (source: ActorTokenSource, callbackUrl: CompleteOptions<string>["callbackUrl"]) => {
+  try {
+    await source.receiveCallback(callbackUrl)
+    return source
+  } catch (error) {
+    await source.stopped()
+    throw error
+  }
+}
 
 // A pending login is exchanged once per process, whatever the adapter does with it.
 const consume = (pending: PendingLogin, maxAgeMs: number) =>
@@ -156,7 +155,16 @@ export const complete = <Scope extends string, Pending extends PendingLogin>(
   TokenSourceEffect,
   CallbackError | GrantflowError,
   TokenEndpoint | CredentialStore | Scope.Scope
-> => start(options).pipe(Effect.map(toEffectSource))
+> =>
+  Effect.flatMap(plan(options), (planned) => startFlow(() => Either.right(planned))).pipe(
+    Effect.flatMap((source) =>
+      Effect.tryPromise({
+        try: () => receive(source, options.callbackUrl),
+        catch: (error) => error as GrantflowError,
+      }),
+    ),
+    Effect.map(toEffectSource),
+  )
 
 /**
  * The authorization code flow for the Promise API.
@@ -178,5 +186,12 @@ export const authorizationCode = {
   unseal: (sealed: string, key: SealingKey): Promise<PendingLogin> => runPromise(unsealPending(sealed, key)),
   complete: <Scope extends string, Pending extends PendingLogin>(
     options: CompleteOptions<Scope, Pending> & SecretFor<Pending> & PlatformOptions,
-  ): Promise<TokenSource> => runDetachedPromise(platformLayer(options), (release) => start(options, release)),
+  ): Promise<TokenSource> => {
+    const runtime = sourceRuntime(options)
+    try {
+      return receive(launchFlow(runtime, liveClock, runSync(runtime, plan(options))), options.callbackUrl)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  },
 }

@@ -4,16 +4,17 @@
  * @module
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
 import { ConfigError } from "./Errors.js"
 import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { type ClientSecret, flowConfig, type ProviderFlowOptions } from "./internal/flowOptions.js"
 import {
+  type Planner,
   type PlatformOptions,
-  platformLayer,
-  renewalActors,
   runDetached,
+  sourceRuntime,
   startFlow,
 } from "./internal/startFlow.js"
 import { clientCredentialsMachine } from "./machines/clientCredentials.js"
@@ -35,29 +36,29 @@ export interface ClientCredentialsOptions<Scope extends string = string>
 export const make = <Scope extends string>(
   options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
 ): Effect.Effect<TokenSourceEffect, ConfigError, TokenEndpoint | CredentialStore | Scope.Scope> =>
-  start(options).pipe(Effect.map(toEffectSource))
+  Effect.map(startFlow(plan(options)), toEffectSource)
 
-const start = <Scope extends string>(
-  options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
-  release?: () => void,
-) =>
-  Effect.gen(function* () {
+const plan =
+  <Scope extends string>(
+    options: ClientCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
+  ): Planner<TokenEndpoint | CredentialStore, ConfigError> =>
+  () => {
     // The client is the grant: sources of one client and scopes may share an explicit key.
     const grantId = `client_credentials ${options.clientId} ${[...(options.scopes ?? [])].sort().join(" ")}`
-    const config = yield* flowConfig(options, "client_credentials", grantId)
-    if (config.client.clientSecret === undefined) {
-      return yield* new ConfigError({ reason: "the client credentials flow needs a clientSecret." })
+    const config = flowConfig(options, "client_credentials", grantId)
+    if (Either.isLeft(config)) return Either.left(config.left)
+    if (config.right.client.clientSecret === undefined) {
+      return Either.left(new ConfigError({ reason: "the client credentials flow needs a clientSecret." }))
     }
-    return yield* startFlow<TokenEndpoint | CredentialStore>({
+    return Either.right({
       machine: clientCredentialsMachine,
-      input: { renewsWith: "client_credentials", marginMs: config.marginMs },
-      actors: renewalActors(config),
+      input: { renewsWith: "client_credentials", marginMs: config.right.marginMs },
+      config: config.right,
       replayOn401: true,
       fetch: options.fetch,
-      release,
-      afterStop: forgetPrivateRecord(config),
+      afterStop: forgetPrivateRecord(config.right),
     })
-  })
+  }
 
 /**
  * A token source for app-only data: no user, no refresh token.
@@ -71,4 +72,4 @@ const start = <Scope extends string>(
  */
 export const clientCredentials = <Scope extends string>(
   options: ClientCredentialsOptions<Scope> & PlatformOptions,
-): TokenSource => runDetached(platformLayer(options), (release) => start(options, release))
+): TokenSource => runDetached(sourceRuntime(options), plan(options))

@@ -7,9 +7,10 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type { Credentials } from "./Credentials.js"
 import type { PersistenceError } from "./Errors.js"
+import { memoryStore } from "./internal/memoryStore.js"
 
 /**
  * A credential store. Renewal runs inside `withLock(key, ...)` and re-reads `get(key)` there
@@ -46,24 +47,7 @@ export class CredentialStore extends Context.Tag("@grantflow/core/CredentialStor
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.4
  */
-export const makeMemory: Effect.Effect<CredentialStoreService> = Effect.sync(() => {
-  const records = new Map<string, Credentials>()
-  const locks = new Map<string, Effect.Semaphore>()
-  const lockFor = (key: string) => {
-    let lock = locks.get(key)
-    if (lock === undefined) {
-      lock = Effect.unsafeMakeSemaphore(1)
-      locks.set(key, lock)
-    }
-    return lock
-  }
-  return {
-    get: (key) => Effect.sync(() => Option.fromNullable(records.get(key))),
-    set: (key, credentials) => Effect.sync(() => void records.set(key, credentials)),
-    remove: (key) => Effect.sync(() => void records.delete(key)),
-    withLock: (key, effect) => lockFor(key).withPermits(1)(effect),
-  }
-})
+export const makeMemory: Effect.Effect<CredentialStoreService> = Effect.sync(memoryStore)
 
 /**
  * {@link makeMemory} as a layer.

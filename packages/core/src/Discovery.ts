@@ -10,11 +10,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { layer as platformLayer } from "#platform/http"
 import { ConfigError, MalformedResponse, TimeoutError, TransportError } from "./Errors.js"
+import { runPromiseOn } from "./internal/bridge.js"
 import { executeWithoutRedirects, wasRedirected } from "./internal/noRedirects.js"
 import { describeUrl, discardBody, readJsonBody } from "./internal/responseBody.js"
-import { runPromise } from "./internal/runPromise.js"
+import { sharedHttpRuntime } from "./internal/sharedServices.js"
 import { defineProvider, type Provider, type TokenEndpointAuthMethod } from "./Provider.js"
 
 /**
@@ -243,4 +243,4 @@ export const discover = (
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  */
 export const discoverProvider = (issuer: string, options?: DiscoverOptions): Promise<Provider> =>
-  runPromise(discover(issuer, options).pipe(Effect.provide(platformLayer)))
+  runPromiseOn(sharedHttpRuntime(), discover(issuer, options))

@@ -3,19 +3,20 @@
  *
  * @module
  */
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { CredentialStore } from "./CredentialStore.js"
-import { type Credentials, decodeCredentials } from "./Credentials.js"
+import { Credentials } from "./Credentials.js"
 import { ConfigError } from "./Errors.js"
 import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
 import {
+  type Planner,
   type PlatformOptions,
-  platformLayer,
-  renewalActors,
   runDetached,
+  sourceRuntime,
   startFlow,
 } from "./internal/startFlow.js"
 import { savedCredentialsMachine } from "./machines/savedCredentials.js"
@@ -27,38 +28,39 @@ export interface SavedCredentialsOptions<Scope extends string> extends ProviderF
   readonly credentials: Credentials
 }
 
-const start = <Scope extends string>(
-  options: SavedCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
-  release?: () => void,
-) =>
-  Effect.gen(function* () {
-    const decoded = yield* decodeCredentials(options.credentials).pipe(
-      Effect.mapError(
-        () =>
-          new ConfigError({
-            reason: "credentials are not grantflow Credentials (see the Credentials schema).",
-          }),
-      ),
-    )
+const decode = Schema.decodeUnknownEither(Credentials)
+
+const plan =
+  <Scope extends string>(
+    options: SavedCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
+  ): Planner<TokenEndpoint | CredentialStore, ConfigError> =>
+  (obtainedAt) => {
+    const decoded = decode(options.credentials)
+    if (Either.isLeft(decoded)) {
+      return Either.left(
+        new ConfigError({
+          reason: "credentials are not grantflow Credentials (see the Credentials schema).",
+        }),
+      )
+    }
     // Credentials saved before grants had ids start a grant of their own here.
-    const credentials = { ...decoded, grantId: decoded.grantId ?? randomId() }
-    const config = yield* flowConfig(options, "refresh_token", credentials.grantId)
+    const credentials = { ...decoded.right, grantId: decoded.right.grantId ?? randomId() }
+    const config = flowConfig(options, "refresh_token", credentials.grantId)
+    if (Either.isLeft(config)) return Either.left(config.left)
     // The lifetime of stored credentials is unknown, so the margin is capped by what remains.
-    const obtainedAt = yield* Clock.currentTimeMillis
-    return yield* startFlow<TokenEndpoint | CredentialStore>({
+    return Either.right({
       machine: savedCredentialsMachine,
       input: {
         renewsWith: "refresh_token",
-        marginMs: config.marginMs,
+        marginMs: config.right.marginMs,
         obtained: { credentials, obtainedAt },
       },
-      actors: renewalActors(config),
+      config: config.right,
       replayOn401: true,
       fetch: options.fetch,
-      release,
-      afterStop: forgetPrivateRecord(config),
+      afterStop: forgetPrivateRecord(config.right),
     })
-  })
+  }
 
 /**
  * Starts a saved credentials source in the current scope.
@@ -68,7 +70,7 @@ const start = <Scope extends string>(
 export const make = <Scope extends string>(
   options: SavedCredentialsOptions<Scope> & Pick<PlatformOptions, "fetch">,
 ): Effect.Effect<TokenSourceEffect, ConfigError, TokenEndpoint | CredentialStore | Scope.Scope> =>
-  start(options).pipe(Effect.map(toEffectSource))
+  Effect.map(startFlow(plan(options)), toEffectSource)
 
 /**
  * Resumes stored credentials, renewing with the refresh token. `onCredentialsRefreshed` is
@@ -85,4 +87,4 @@ export const make = <Scope extends string>(
  */
 export const savedCredentials = <Scope extends string>(
   options: SavedCredentialsOptions<Scope> & PlatformOptions,
-): TokenSource => runDetached(platformLayer(options), (release) => start(options, release))
+): TokenSource => runDetached(sourceRuntime(options), plan(options))

@@ -3,16 +3,21 @@
  *
  * @module
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
+import * as Either from "effect/Either"
+import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import { ConfigError } from "./Errors.js"
-import { type PlatformOptions, runDetached, startFlow } from "./internal/startFlow.js"
+import {
+  liveClock,
+  type Planner,
+  type PlatformOptions,
+  runDetached,
+  startFlow,
+} from "./internal/startFlow.js"
 import { staticTokenMachine } from "./machines/staticToken.js"
-import type { TokenSource, TokenSourceEffect } from "./TokenSource.js"
+import type { ActorTokenSource, TokenSource, TokenSourceEffect } from "./TokenSource.js"
 import { toEffectSource } from "./TokenSource.js"
 
 /** A token the caller holds; `expiresAt` in epoch milliseconds, if known. */
@@ -28,41 +33,41 @@ export interface StaticTokenSource extends TokenSource {
   replace(token: StaticTokenOptions): void
 }
 
-const start = (options: StaticTokenOptions & Pick<PlatformOptions, "fetch">, release?: () => void) =>
-  Effect.gen(function* () {
-    const obtained = yield* obtain(options)
-    const source = yield* startFlow<never>({
+// A static token needs no services: no token endpoint, no store.
+const runtime = Runtime.defaultRuntime
+
+const plan =
+  (options: StaticTokenOptions & Pick<PlatformOptions, "fetch">): Planner<never, ConfigError> =>
+  (now) =>
+    Either.map(obtain(options, now), (obtained) => ({
       machine: staticTokenMachine,
-      input: { renewsWith: "none", obtained },
-      actors: () => ({}),
+      input: { renewsWith: "none" as const, obtained },
       replayOn401: false,
       fetch: options.fetch,
-      release,
-    })
-    const clock = yield* Effect.clock
-    const replace = (token: StaticTokenOptions) => {
-      const next = Effect.runSyncExit(obtain(token).pipe(Effect.withClock(clock)))
-      // The tagged error itself, not Effect's FiberFailure wrapper.
-      if (Exit.isFailure(next)) throw Cause.squash(next.cause)
-      source.send({ type: "CREDENTIALS_REPLACED", obtained: next.value })
-    }
-    return Object.assign(source, { replace }) as StaticTokenSource & typeof source
-  })
+    }))
 
-const obtain = (options: StaticTokenOptions) =>
-  Effect.gen(function* () {
-    if (options.accessToken === "")
-      return yield* new ConfigError({ reason: "accessToken must not be empty." })
-    return {
-      credentials: {
-        accessToken: options.accessToken,
-        tokenType: "Bearer",
-        scopes: [...(options.scopes ?? [])],
-        ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
-      },
-      obtainedAt: yield* Clock.currentTimeMillis,
-    }
-  })
+const withReplace = (source: ActorTokenSource, clock: Clock.Clock) => {
+  const replace = (token: StaticTokenOptions) => {
+    const next = obtain(token, clock.unsafeCurrentTimeMillis())
+    // The tagged error itself, for callers who never touch Effect.
+    if (Either.isLeft(next)) throw next.left
+    source.send({ type: "CREDENTIALS_REPLACED", obtained: next.right })
+  }
+  return Object.assign(source, { replace }) as StaticTokenSource & typeof source
+}
+
+const obtain = (options: StaticTokenOptions, obtainedAt: number) =>
+  options.accessToken === ""
+    ? Either.left(new ConfigError({ reason: "accessToken must not be empty." }))
+    : Either.right({
+        credentials: {
+          accessToken: options.accessToken,
+          tokenType: "Bearer",
+          scopes: [...(options.scopes ?? [])],
+          ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+        },
+        obtainedAt,
+      })
 
 /**
  * Starts a static token source in the current scope.
@@ -75,7 +80,11 @@ export const make = (
   TokenSourceEffect & { readonly replace: (token: StaticTokenOptions) => void },
   ConfigError,
   Scope.Scope
-> => start(options).pipe(Effect.map((source) => ({ ...toEffectSource(source), replace: source.replace })))
+> =>
+  Effect.gen(function* () {
+    const source = withReplace(yield* startFlow(plan(options)), yield* Effect.clock)
+    return { ...toEffectSource(source), replace: source.replace }
+  })
 
 /**
  * A source over a token the caller already holds. It is never renewed: past `expiresAt`, calls
@@ -89,4 +98,4 @@ export const make = (
  */
 export const staticToken = (
   options: StaticTokenOptions & Pick<PlatformOptions, "fetch">,
-): StaticTokenSource => runDetached(Layer.empty, (release) => start(options, release))
+): StaticTokenSource => withReplace(runDetached(runtime, plan(options)), liveClock)

@@ -10,6 +10,7 @@ import type { Actor, SnapshotFrom } from "xstate"
 import type { Credentials } from "./Credentials.js"
 import type { GrantflowError } from "./Errors.js"
 import { ReauthenticationRequired } from "./Errors.js"
+import { awaitFlow } from "./internal/bridge.js"
 import type { authorizationCodeMachine } from "./machines/authorizationCode.js"
 import { canRenew, isExpired, needsRenewal, unsavedCredentials as unsavedOf } from "./machines/lifecycle.js"
 
@@ -78,7 +79,8 @@ export interface ActorTokenSourceOptions {
   readonly fetch: typeof globalThis.fetch
   /** Whether a 401 may trigger renewal and a replay (never for static tokens). */
   readonly replayOn401: boolean
-  readonly release: () => void
+  /** Runs once the flow has stopped and its in-flight runs have settled. */
+  readonly release?: (() => void | Promise<void>) | undefined
   /** Resolves once no actor run of this source is in flight. */
   readonly settled?: (() => Promise<void>) | undefined
 }
@@ -91,18 +93,20 @@ export class ActorTokenSource implements TokenSource {
   readonly #clock: Clock.Clock
   readonly #fetch: typeof globalThis.fetch
   readonly #replayOn401: boolean
-  readonly #release: () => void
+  readonly #release: () => void | Promise<void>
   readonly #settled: () => Promise<void>
+  #stopped: Promise<void> | undefined
   #cachedToken: string | undefined
   #cachedPromise: Promise<string> | undefined
   #settling: Promise<FlowSnapshot> | undefined
+  #renewing: Promise<string> | undefined
 
   constructor(options: ActorTokenSourceOptions) {
     this.#actor = options.actor
     this.#clock = options.clock
     this.#fetch = options.fetch
     this.#replayOn401 = options.replayOn401
-    this.#release = options.release
+    this.#release = options.release ?? (() => {})
     this.#settled = options.settled ?? (() => Promise.resolve())
   }
 
@@ -118,13 +122,29 @@ export class ActorTokenSource implements TokenSource {
 
   getAccessToken(): Promise<string> {
     const token = this.peekAccessToken()
-    if (token === undefined) return this.#settle().then((credentials) => credentials.accessToken)
+    if (token === undefined) return this.#tokenAfterRenewal()
     // The cached path allocates nothing: the same settled promise serves every call for a token.
     if (token !== this.#cachedToken || this.#cachedPromise === undefined) {
       this.#cachedToken = token
       this.#cachedPromise = Promise.resolve(token)
     }
     return this.#cachedPromise
+  }
+
+  /**
+   * Callers that find no usable token share one promise until it settles: a herd of 10,000
+   * callers costs one wait on the machine, not 10,000.
+   */
+  #tokenAfterRenewal(): Promise<string> {
+    if (this.#renewing === undefined) {
+      const renewing = this.#settle().then((credentials) => credentials.accessToken)
+      const clear = () => {
+        if (this.#renewing === renewing) this.#renewing = undefined
+      }
+      renewing.then(clear, clear)
+      this.#renewing = renewing
+    }
+    return this.#renewing
   }
 
   getCredentials(): Promise<Credentials> {
@@ -178,8 +198,16 @@ export class ActorTokenSource implements TokenSource {
    * refresh token, and the new one must not be lost.
    */
   stop(): void {
-    this.#actor.stop()
-    void this.#settled().then(this.#release)
+    void this.stopped()
+  }
+
+  /** Stops the flow (once); resolves when its in-flight runs have settled and it is released. */
+  stopped(): Promise<void> {
+    if (this.#stopped === undefined) {
+      this.#actor.stop()
+      this.#stopped = this.#settled().then(this.#release)
+    }
+    return this.#stopped
   }
 
   /** Asks for a token when none can be answered now, then waits for the one outcome all share. */
@@ -233,21 +261,17 @@ const view = (snapshot: FlowSnapshot): TokenSourceSnapshot => ({
 })
 
 /**
- * The Effect face of a running source.
+ * The Effect face of a running source. Waiting is interruptible: an interrupted caller stops
+ * waiting, and the renewal it joined goes on for the source's other callers.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  */
 export const toEffectSource = (source: TokenSource): TokenSourceEffect => ({
   accessToken: Effect.suspend(() => {
     const token = source.peekAccessToken()
-    return token === undefined
-      ? Effect.tryPromise({ try: () => source.getAccessToken(), catch: (error) => error as GrantflowError })
-      : Effect.succeed(token)
+    return token === undefined ? awaitFlow(() => source.getAccessToken()) : Effect.succeed(token)
   }),
-  credentials: Effect.tryPromise({
-    try: () => source.getCredentials(),
-    catch: (error) => error as GrantflowError,
-  }),
-  revoke: Effect.tryPromise({ try: () => source.revoke(), catch: (error) => error as GrantflowError }),
+  credentials: awaitFlow(() => source.getCredentials()),
+  revoke: awaitFlow(() => source.revoke()),
   source,
 })

@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
+import { fileURLToPath } from "node:url"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
-import { defineProvider, TokenEndpoint } from "@grantflow/core"
+import { clientCredentials, defineProvider, TokenEndpoint } from "@grantflow/core"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -183,6 +185,44 @@ describe("platform HTTP layers", () => {
       expect(after._tag).toBe("Left")
     }).pipe(Effect.scoped),
   )
+})
+
+describe("Promise-API sources", () => {
+  it.live("share one keep-alive pool: 30 sources, none stopped, open at most 2 connections", () =>
+    Effect.gen(function* () {
+      const server = yield* tokenServer
+      const provider = defineProvider({ authorizationEndpoint: server.url, tokenEndpoint: server.url })
+      for (let i = 0; i < 30; i++) {
+        // Dropped without stop(), as an adapter's sources of signed-out users are.
+        const source = clientCredentials({ provider, clientId: `app-${i}`, clientSecret: "s" })
+        expect(yield* Effect.promise(() => source.getAccessToken())).toBe("at-1")
+      }
+      expect(server.bodies).toHaveLength(30)
+      expect(server.connections()).toBeLessThanOrEqual(2)
+    }).pipe(Effect.scoped),
+  )
+
+  it("leave fetch's global dispatcher to Node: undici is not installed as the process-wide one", () => {
+    // A fresh process, where nothing has used fetch yet: the built package, as users import it.
+    const script = `
+      import { clientCredentials, defineProvider } from "@grantflow/core"
+      const url = "http://127.0.0.1:9/token"
+      const provider = defineProvider({ authorizationEndpoint: url, tokenEndpoint: url })
+      const source = clientCredentials({
+        provider, clientId: "a", clientSecret: "s", tokenEndpoint: { retry: { maxRetries: 0 } },
+      })
+      await source.getAccessToken().catch(() => {})
+      const dispatcher = globalThis[Symbol.for("undici.globalDispatcher.1")]
+      // Imported last: importing undici itself installs its Agent when none is set.
+      const { Agent } = await import("undici")
+      console.log(JSON.stringify({ installed: dispatcher !== undefined, ours: dispatcher instanceof Agent }))
+    `
+    const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      encoding: "utf8",
+    })
+    expect(JSON.parse(output)).toEqual({ installed: true, ours: false })
+  })
 })
 
 // Real time on purpose: @effect/vitest's it.effect runs on the TestClock.

@@ -6,8 +6,20 @@ import type { Provider } from "../Provider.js"
 import { encodeBase64Url } from "./base64url.js"
 import type { CredentialsListener, FlowConfig } from "./flowEffects.js"
 
+// Random bytes drawn in batches: one `getRandomValues` call costs ~20 µs in Node 20, more than
+// the rest of a source's creation. Each byte is handed out once.
+const pool = new Uint8Array(4096)
+let taken = pool.length
+
 /** 128 random bits for identifiers that must not collide (grant ids, private store keys). */
-export const randomId = (): string => encodeBase64Url(crypto.getRandomValues(new Uint8Array(16)))
+export const randomId = (): string => {
+  if (taken + 16 > pool.length) {
+    crypto.getRandomValues(pool)
+    taken = 0
+  }
+  taken += 16
+  return encodeBase64Url(pool.subarray(taken - 16, taken))
+}
 
 /** A client secret, plain or as Effect's `Redacted` (which keeps it out of logs). */
 export type ClientSecret = string | Redacted.Redacted<string>

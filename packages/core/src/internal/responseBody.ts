@@ -8,6 +8,19 @@ import { MalformedResponse, TransportError } from "../Errors.js"
 /** Responses we read are small JSON documents; anything bigger is refused before it is buffered. */
 export const maxBodyBytes = 1024 * 1024
 
+/**
+ * A response that reads its own body under a cap, more cheaply than through its `stream` (the
+ * Node layer's undici responses): the bytes, or `undefined` once the body passed `maxBytes`
+ * (the body is then abandoned with its connection).
+ */
+export const readCapped: unique symbol = Symbol.for("@grantflow/core/readCapped")
+
+interface CappedReader {
+  readonly [readCapped]: (maxBytes: number) => Effect.Effect<Uint8Array | undefined, unknown>
+}
+
+const hasCappedReader = (response: object): response is CappedReader => readCapped in response
+
 /** The body as bytes, or the reason it was refused. */
 type BodyError = MalformedResponse | TransportError
 
@@ -29,13 +42,14 @@ export const readBodyBytes = (
   source: string,
   url: string = source,
 ): Effect.Effect<Uint8Array, BodyError> => {
-  const tooLarge = new MalformedResponse({ reason: "TooLarge", source, status: response.status })
+  // Built when needed: an error captures a stack, which every successful read would pay for.
+  const tooLarge = () => new MalformedResponse({ reason: "TooLarge", source, status: response.status })
   const broken = (cause: unknown) => new TransportError({ reason: "Network", url, cause })
   const declared = Number(response.headers["content-length"] ?? Number.NaN)
   const encoded = (response.headers["content-encoding"] ?? "identity").toLowerCase() !== "identity"
   if (Number.isFinite(declared) && declared > maxBodyBytes) {
     // Pulling the first chunk and stopping closes the connection instead of draining it.
-    return Effect.zipRight(Effect.ignore(Stream.runHead(response.stream)), Effect.fail(tooLarge))
+    return Effect.zipRight(Effect.ignore(Stream.runHead(response.stream)), Effect.fail(tooLarge()))
   }
   if (Number.isFinite(declared) && !encoded) {
     return response.arrayBuffer.pipe(
@@ -44,6 +58,11 @@ export const readBodyBytes = (
         // A response without a body is a complete (empty) answer, not a network failure.
         error.reason === "EmptyBody" ? Effect.succeed(new Uint8Array(0)) : Effect.fail(broken(error.cause)),
       ),
+    )
+  }
+  if (hasCappedReader(response)) {
+    return Effect.flatMap(Effect.mapError(response[readCapped](maxBodyBytes), broken), (bytes) =>
+      bytes === undefined ? Effect.fail(tooLarge()) : Effect.succeed(bytes),
     )
   }
   // A pull loop rather than Stream.runForEach: it costs about half as much on a one-chunk body.
@@ -64,7 +83,7 @@ export const readBodyBytes = (
         for (const chunk of next.right) {
           size += chunk.length
           // Failing here closes the scope, which cancels the body and drops its connection.
-          if (size > maxBodyBytes) return yield* tooLarge
+          if (size > maxBodyBytes) return yield* tooLarge()
           chunks.push(chunk)
         }
       }

@@ -1,134 +1,156 @@
-import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import type * as Runtime from "effect/Runtime"
-import * as Scope from "effect/Scope"
-import { type AnyStateMachine, createActor } from "xstate"
-import { layer as httpLayer } from "#platform/http"
-import { CredentialStore, layerMemory } from "../CredentialStore.js"
+import * as Either from "effect/Either"
+import type * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
+import { type AnyStateMachine, createActor, fromPromise } from "xstate"
+import type { Credentials } from "../Credentials.js"
 import type { authorizationCodeMachine } from "../machines/authorizationCode.js"
-import type { LifecycleInput } from "../machines/lifecycle.js"
-import { type AnyCredentialStore, toCredentialStoreService } from "../PromiseCredentialStore.js"
-import * as TokenEndpoint from "../TokenEndpoint.js"
+import type { LifecycleInput, Obtained } from "../machines/lifecycle.js"
 import { ActorTokenSource } from "../TokenSource.js"
+import { runForActor } from "./bridge.js"
 import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
-import { fromEffect, InFlight } from "./fromEffect.js"
+import type { FlowServices } from "./sharedServices.js"
+
+export { type PlatformOptions, sourceRuntime } from "./sharedServices.js"
 
 type FlowMachine = typeof authorizationCodeMachine
 type Actors = NonNullable<Parameters<FlowMachine["provide"]>[0]["actors"]>
 
-/** Options every Promise-API flow accepts for its platform services. */
-export interface PlatformOptions {
-  /** Where credentials are saved and renewals are locked, Promise- or Effect-shaped; defaults to memory. */
-  readonly store?: AnyCredentialStore | undefined
-  /** The token endpoint's timeout and retry policy. */
-  readonly tokenEndpoint?: TokenEndpoint.TokenEndpointOptions | undefined
-  /** What `TokenSource.fetch` sends requests with; defaults to the global `fetch`. */
-  readonly fetch?: typeof globalThis.fetch | undefined
-}
-
-/** The actors every renewing flow provides, bound to an Effect runtime. */
-export const renewalActors =
-  (config: FlowConfig) => (runtime: Runtime.Runtime<TokenEndpoint.TokenEndpoint | CredentialStore>) => ({
-    renew: fromEffect(runtime, renew(config)),
-    persist: fromEffect(runtime, persist(config)),
-    revoke: fromEffect(runtime, revoke(config)),
-  })
-
-/** Runs a flow machine with its actors bound to the current Effect runtime; stops with the scope. */
-export const startFlow = <R>(options: {
+/** What a flow's start has validated: the machine to run and what its actors work with. */
+export interface FlowPlan<R> {
   /** Any flow machine: they share the lifecycle's context, events and actors. */
   readonly machine: AnyStateMachine
   readonly input: LifecycleInput
-  readonly actors: (runtime: Runtime.Runtime<R>) => Actors
+  /** Absent for flows without actors (a static token). */
+  readonly config?: FlowConfig | undefined
+  /** The authorization code flow's one exchange, bound to its pending login. */
+  readonly exchangeCode?:
+    | ((input: {
+        readonly code: Redacted.Redacted<string>
+      }) => Effect.Effect<Obtained, unknown, FlowServices>)
+    | undefined
   readonly replayOn401: boolean
   readonly fetch?: typeof globalThis.fetch | undefined
-  readonly release?: (() => void) | undefined
   /** Runs once the flow has stopped and its in-flight runs have settled. */
   readonly afterStop?: Effect.Effect<void, never, R> | undefined
-}): Effect.Effect<ActorTokenSource, never, R | Scope.Scope> =>
-  Effect.gen(function* () {
-    const inFlight = new Set<Promise<unknown>>()
-    const runtime = yield* Effect.runtime<R>().pipe(Effect.provideService(InFlight, inFlight))
-    const clock = yield* Effect.clock
-    const actor = createActor((options.machine as FlowMachine).provide({ actors: options.actors(runtime) }), {
-      input: options.input,
-    })
-    const settled = () => Promise.allSettled([...inFlight]).then(() => {})
-    // Closing the scope waits for runs past their point of no return (a sent token request).
-    yield* Effect.acquireRelease(
-      Effect.sync(() => actor.start()),
-      () =>
-        Effect.sync(() => actor.stop()).pipe(
-          Effect.zipRight(Effect.promise(settled)),
-          Effect.zipRight(options.afterStop ?? Effect.void),
-        ),
-    )
-    return new ActorTokenSource({
-      actor,
-      clock,
-      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-      replayOn401: options.replayOn401,
-      release: options.release ?? (() => {}),
-      settled,
-    })
-  })
-
-/** The services a flow needs, from the platform defaults and the caller's options. */
-export const platformLayer = (options: PlatformOptions) =>
-  Layer.mergeAll(
-    TokenEndpoint.layer(options.tokenEndpoint).pipe(Layer.provide(httpLayer)),
-    options.store === undefined
-      ? layerMemory
-      : Layer.succeed(CredentialStore, toCredentialStoreService(options.store)),
-  )
-
-// A runtime and scope of their own for each Promise-API source, both released by `stop()`.
-const detach = <R>(layer: Layer.Layer<R, never, never>) => {
-  const managed = ManagedRuntime.make(layer)
-  const scope = Effect.runSync(Scope.make())
-  let released = false
-  const release = () => {
-    if (released) return
-    released = true
-    Effect.runFork(Scope.close(scope, Exit.void))
-    void managed.dispose()
-  }
-  return { managed, scope, release }
-}
-
-// A source dropped without `stop()` still releases its runtime, and with it the keep-alive
-// connections of its HTTP layer, once the garbage collector has taken it.
-const dropped = new FinalizationRegistry<() => void>((release) => release())
-
-const settle = <A, E>(exit: Exit.Exit<A, E>, release: () => void): A => {
-  if (Exit.isSuccess(exit)) {
-    if (typeof exit.value === "object" && exit.value !== null) dropped.register(exit.value, release)
-    return exit.value
-  }
-  release()
-  throw Cause.squash(exit.cause)
 }
 
 /**
- * Runs a flow for the Promise API. Synchronous, so `clientCredentials({...})` returns a source
- * without `await`.
+ * A flow's start as a pure function of the time: a Promise-API source is planned without
+ * starting a fiber (which cost more than the actor itself).
  */
-export const runDetached = <A, E, R>(
-  layer: Layer.Layer<R, never, never>,
-  build: (release: () => void) => Effect.Effect<A, E, R | Scope.Scope>,
-): A => {
-  const { managed, scope, release } = detach(layer)
-  return settle(managed.runSyncExit(build(release).pipe(Scope.extend(scope))), release)
+export type Planner<R, E> = (now: number) => Either.Either<FlowPlan<R>, E>
+
+/** What one source's actors run with, found through the actor system of its root actor. */
+interface FlowEnvironment {
+  readonly runtime: Runtime.Runtime<FlowServices>
+  readonly config: FlowConfig
+  readonly inFlight: Set<Promise<unknown>>
+  readonly exchangeCode: FlowPlan<never>["exchangeCode"]
 }
 
-/** The async form of {@link runDetached}, for flows whose start waits on the network. */
-export const runDetachedPromise = async <A, E, R>(
-  layer: Layer.Layer<R, never, never>,
-  build: (release: () => void) => Effect.Effect<A, E, R | Scope.Scope>,
-): Promise<A> => {
-  const { managed, scope, release } = detach(layer)
-  return settle(await managed.runPromiseExit(build(release).pipe(Scope.extend(scope))), release)
+// Keyed by actor system: the machines (and their actor logic) are shared by every source, so
+// what differs per source cannot live in closures over them.
+const environments = new WeakMap<object, FlowEnvironment>()
+
+const environmentActor = <Input, Output>(
+  effect: (environment: FlowEnvironment, input: Input) => Effect.Effect<Output, unknown, FlowServices>,
+) =>
+  fromPromise<Output, Input>(({ input, system, signal }) => {
+    const environment = environments.get(system)!
+    return runForActor(environment.runtime, effect(environment, input), signal, environment.inFlight)
+  })
+
+const flowActors = {
+  renew: environmentActor((environment, input: { readonly credentials: Credentials | undefined }) =>
+    renew(environment.config)(input),
+  ),
+  persist: environmentActor((environment, input: Obtained) => persist(environment.config)(input)),
+  revoke: environmentActor((environment, input: { readonly credentials: Credentials | undefined }) =>
+    revoke(environment.config)(input),
+  ),
+  exchangeCode: environmentActor((environment, input: { readonly code: Redacted.Redacted<string> }) =>
+    environment.exchangeCode === undefined
+      ? Effect.dieMessage("this flow has no authorization code to exchange")
+      : environment.exchangeCode(input),
+  ),
+} as unknown as Actors
+
+// One provided machine per flow kind, not one copy of the state-node tree per source.
+const provided = new WeakMap<AnyStateMachine, FlowMachine>()
+
+const providedMachine = (machine: AnyStateMachine): FlowMachine => {
+  let flow = provided.get(machine)
+  if (flow === undefined) {
+    flow = (machine as FlowMachine).provide({ actors: flowActors })
+    provided.set(machine, flow)
+  }
+  return flow
+}
+
+/** Starts a planned flow's actor on `runtime`; `stop()` on the source ends it. */
+export const launchFlow = <R>(runtime: Runtime.Runtime<R>, clock: Clock.Clock, plan: FlowPlan<R>) => {
+  const inFlight = new Set<Promise<unknown>>()
+  const config = plan.config
+  const actor = createActor(
+    config === undefined ? (plan.machine as FlowMachine) : providedMachine(plan.machine),
+    {
+      input: plan.input,
+    },
+  )
+  if (config !== undefined) {
+    environments.set(actor.system, {
+      runtime: runtime as unknown as Runtime.Runtime<FlowServices>,
+      config,
+      inFlight,
+      exchangeCode: plan.exchangeCode,
+    })
+  }
+  actor.start()
+  const afterStop = plan.afterStop
+  return new ActorTokenSource({
+    actor,
+    clock,
+    fetch: plan.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    replayOn401: plan.replayOn401,
+    release: afterStop === undefined ? undefined : () => Runtime.runPromise(runtime, afterStop),
+    settled: () => Promise.allSettled([...inFlight]).then(() => {}),
+  })
+}
+
+/**
+ * Starts a planned flow on the current runtime; closing the scope stops it, waiting for runs
+ * past their point of no return (a sent token request).
+ */
+export const startFlow = <R, E>(
+  planner: Planner<R, E>,
+): Effect.Effect<ActorTokenSource, E, R | Scope.Scope> =>
+  // The runtime is taken before acquireRelease: inside its uninterruptible acquire, the actors'
+  // runs would inherit that and no timeout could cut a hanging request.
+  Effect.flatMap(Effect.runtime<R>(), (runtime) =>
+    Effect.clockWith((clock) =>
+      Effect.flatMap(clock.currentTimeMillis, (now) =>
+        Effect.flatMap(planner(now), (plan) =>
+          Effect.acquireRelease(
+            Effect.sync(() => launchFlow(runtime, clock, plan)),
+            (source) => Effect.promise(() => source.stopped()),
+          ),
+        ),
+      ),
+    ),
+  )
+
+/** The clock of Promise-API sources. */
+export const liveClock: Clock.Clock = Clock.make()
+
+/**
+ * Plans and starts a flow for the Promise API on `runtime` (see `sourceRuntime`); throws the
+ * plan's error itself. Synchronous, so `clientCredentials({...})` returns a source without `await`.
+ */
+export const runDetached = <R, E>(runtime: Runtime.Runtime<R>, planner: Planner<R, E>): ActorTokenSource => {
+  const plan = planner(liveClock.unsafeCurrentTimeMillis())
+  if (Either.isLeft(plan)) throw plan.left
+  return launchFlow(runtime, liveClock, plan.right)
 }
