@@ -14,8 +14,15 @@ describe("against the dev-server: a Promise-shaped store shared by two instances
     const saved = await login.getCredentials()
     login.stop()
     const { store, rows } = promiseStore()
+    // One user's grant in two instances: an explicit store key (default keys are private).
     const instance = () =>
-      savedCredentials({ provider: running.provider, clientId: client.clientId, credentials: saved, store })
+      savedCredentials({
+        provider: running.provider,
+        clientId: client.clientId,
+        credentials: saved,
+        store,
+        storeKey: "user-1",
+      })
     const [one, two] = [instance(), instance()]
     await sleep(2_100)
     running.server.counters.reset()
