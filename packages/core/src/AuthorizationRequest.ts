@@ -10,7 +10,7 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type { Entropy } from "./Entropy.js"
 import { ConfigError, InvalidPendingLogin } from "./Errors.js"
-import { openText, sealingKeyOf, sealText } from "./internal/sealing.js"
+import { openText, sealingKeyOf, sealText, type WebCryptoKey } from "./internal/sealing.js"
 import { generatePkce, generateState, verifierPattern } from "./Pkce.js"
 import type { AuthorizationParams, Provider } from "./Provider.js"
 
@@ -244,8 +244,10 @@ export const begin = <
     return { url: url.href, pending: pending as PendingLoginFor<Pkce> }
   })
 
+export type { WebCryptoKey }
+
 /** A key for {@link seal}: an AES-GCM `CryptoKey`, or a secret of at least 32 characters. */
-export type SealingKey = CryptoKey | string
+export type SealingKey = WebCryptoKey | string
 
 /** Options of {@link seal}. */
 export interface SealOptions {

@@ -8,6 +8,12 @@ import { randomBytes } from "../Entropy.js"
 import { ConfigError, InvalidPendingLogin } from "../Errors.js"
 import { decodeBase64Url, encodeBase64Url } from "./base64url.js"
 
+/**
+ * WebCrypto's `CryptoKey`, named through the global `crypto` so that the public types compile
+ * under Node's libs alone (where `CryptoKey` is not a global type) and under DOM's.
+ */
+export type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>
+
 const version = 1
 const ivLength = 12
 const tagLength = 16
@@ -22,7 +28,7 @@ const additionalData = utf8.encode("grantflow pending login v1")
  * The AES-GCM key: a given AES-GCM CryptoKey, or one derived from a secret by HKDF-SHA-256 (a
  * secret string is not a key; HKDF makes one of the right size from it).
  */
-export const sealingKeyOf = (key: CryptoKey | string): Effect.Effect<CryptoKey, ConfigError> => {
+export const sealingKeyOf = (key: WebCryptoKey | string): Effect.Effect<WebCryptoKey, ConfigError> => {
   if (typeof key !== "string") {
     return key.algorithm.name === "AES-GCM"
       ? Effect.succeed(key)
@@ -46,7 +52,7 @@ export const sealingKeyOf = (key: CryptoKey | string): Effect.Effect<CryptoKey, 
 }
 
 /** Encrypts and authenticates `text` under `key` with a fresh random IV. */
-export const sealText = (text: string, key: CryptoKey) =>
+export const sealText = (text: string, key: WebCryptoKey) =>
   Effect.gen(function* () {
     const iv = new Uint8Array(yield* randomBytes(ivLength))
     const ciphertext = yield* Effect.promise(() =>
@@ -60,7 +66,7 @@ export const sealText = (text: string, key: CryptoKey) =>
   })
 
 /** Decrypts what {@link sealText} made; anything else is an `InvalidPendingLogin` "Malformed". */
-export const openText = (sealed: string, key: CryptoKey): Effect.Effect<string, InvalidPendingLogin> => {
+export const openText = (sealed: string, key: WebCryptoKey): Effect.Effect<string, InvalidPendingLogin> => {
   const malformed = new InvalidPendingLogin({ reason: "Malformed" })
   if (sealed.length > maxSealedLength || !/^[A-Za-z0-9_-]+$/.test(sealed)) return Effect.fail(malformed)
   let bytes: Uint8Array<ArrayBuffer>
