@@ -58,6 +58,8 @@ export interface DeviceFlowOptions {
    * interval always get `slow_down`, and each one adds 5 s to that code's interval.
    */
   readonly slowDownFirstPolls?: number
+  /** How long a device code lives, in seconds. Default 600. */
+  readonly codeTtl?: number
 }
 
 /** The device grant's `grant_type` (RFC 8628 §3.4). */
@@ -335,7 +337,7 @@ export const startDevServer = async (options: DevServerOptions = {}): Promise<De
         AccessToken: accessTokenTtl,
         ClientCredentials: accessTokenTtl,
         AuthorizationCode: 60,
-        DeviceCode: 10 * 60,
+        DeviceCode: positiveInteger("deviceFlow.codeTtl", options.deviceFlow?.codeTtl, 10 * 60),
         IdToken: 60 * 60,
         Interaction: 60 * 60,
         Session: 14 * 24 * 60 * 60,
