@@ -39,5 +39,10 @@ const fastToken = (argv: ReadonlyArray<string>): boolean => {
 const argv = process.argv.slice(2)
 if (!fastToken(argv)) {
   const { main } = await import("./internal/commands.js")
-  process.exit(await main(argv))
+  const code = await main(argv)
+  // Exit at once (keep-alive sockets would hold the process for seconds), but only once the
+  // output is flushed: pipes are asynchronous on macOS and Windows.
+  const flushed = (stream: NodeJS.WriteStream) => new Promise((resolve) => stream.write("", resolve))
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  process.exit(code)
 }
