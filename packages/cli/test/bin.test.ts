@@ -46,7 +46,8 @@ describe("the grantflow bin", () => {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run tsc -b first`)
     server = await startDevServer({ deviceFlow: { interval: 1 } })
     home = await mkdtemp(join(tmpdir(), "grantflow-bin-"))
-    env = { ...process.env, XDG_CONFIG_HOME: home }
+    // Files, whatever this machine offers: the test reads and edits the stored token.
+    env = { ...process.env, XDG_CONFIG_HOME: home, GRANTFLOW_STORE: "file" }
   })
   afterAll(() => server.stop())
 
@@ -111,6 +112,9 @@ describe("the grantflow bin", () => {
     expect(renewed).not.toBe(token)
     expect(server.counters.tokenRequests.refresh_token).toBe(1)
     expect(JSON.parse(await readFile(file, "utf8")).accessToken).toBe(renewed)
+
+    const status = JSON.parse((await grantflow("status", "--json")).stdout)
+    expect(status.store).toMatchObject({ kind: "file" })
 
     const curl = await grantflow("curl", `${server.resource}/me`)
     expect(curl.code).toBe(0)

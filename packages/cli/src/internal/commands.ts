@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { deviceLogin } from "../DeviceLogin.js"
 import { type FileStore, fileStore } from "../FileStore.js"
+import { chooseStore, keychainStore, loadKeyring, type StoreKind } from "../KeychainStore.js"
 import { loopbackLogin } from "../LoopbackLogin.js"
 import {
   type ProfileConfig,
@@ -56,8 +57,9 @@ Flags on every command:
   --json           Machine-readable output on stdout
   -h, --help       Help for the command
 
-Credentials live in $XDG_CONFIG_HOME/grantflow (default ~/.config/grantflow), one 0600 file
-per profile. The OS keychain is not used yet.
+Credentials live in the OS keychain where one answers (macOS, Windows, the Secret Service on
+Linux desktops), else in $XDG_CONFIG_HOME/grantflow (default ~/.config/grantflow), one 0600
+file per profile. GRANTFLOW_STORE=file always uses the files. \`grantflow status\` says which.
 
 Exit codes: 0 success; 1 failure (network, server, store); 2 usage error;
 3 not logged in (or the login must be redone); 4 login denied, expired or timed out.
@@ -138,8 +140,23 @@ const exitCodeOf = (error: unknown): number => {
 interface Context {
   readonly profile: string
   readonly json: boolean
+  /** The profile files, and the lock of every store. */
   readonly store: FileStore
 }
+
+/** The store a profile's credentials were saved in at login. */
+const storeOf = async (context: Context, kind: StoreKind | undefined) => {
+  if (kind !== "keychain") return context.store
+  const keyring = await loadKeyring()
+  if (keyring === undefined)
+    throw new Error("this login is in the OS keychain, but @napi-rs/keyring is not installed")
+  return keychainStore(keyring, context.store)
+}
+
+const describeStore = async (context: Context, kind: StoreKind | undefined) =>
+  kind === "keychain"
+    ? { kind: "keychain", description: `OS keychain (service grantflow, account ${context.profile})` }
+    : { kind: "file", description: `file ${await context.store.pathOf(context.profile)}` }
 
 interface Session {
   readonly config: ProfileConfig
@@ -151,13 +168,14 @@ interface Session {
 const resume = async (context: Context): Promise<Session | undefined> => {
   const config = await readProfile(context.store.directory, context.profile)
   if (config === undefined) return undefined
-  const stored = await Effect.runPromise(context.store.get(context.profile))
+  const store = await storeOf(context, config.store)
+  const stored = await Effect.runPromise(store.get(context.profile))
   if (Option.isNone(stored)) return undefined
   const source = savedCredentials({
     provider: providerOf(config),
     clientId: config.clientId,
     credentials: stored.value,
-    store: context.store,
+    store,
     storeKey: context.profile,
   })
   return { config, credentials: stored.value, source }
@@ -204,7 +222,11 @@ const login = async (context: Context, args: ReadonlyArray<string>): Promise<num
   const preset = values.provider === "spotify" ? "spotify" : undefined
   const provider: Provider = preset === "spotify" ? providers.spotify : await discoverProvider(values.issuer!)
   const meUrl = values["me-url"] ?? (preset === "spotify" ? "https://api.spotify.com/v1/me" : undefined)
-  const common = { provider, clientId, scopes, store: context.store, storeKey: context.profile }
+  const chosen = await chooseStore({
+    directory: context.store.directory,
+    ...(process.env.GRANTFLOW_STORE === "file" ? { kind: "file" as const } : {}),
+  })
+  const common = { provider, clientId, scopes, store: chosen.store, storeKey: context.profile }
   let stop = () => {}
   let source: TokenSource
   let paste: ReturnType<typeof createInterface> | undefined
@@ -255,6 +277,7 @@ const login = async (context: Context, args: ReadonlyArray<string>): Promise<num
     scopes,
     ...(meUrl === undefined ? {} : { meUrl }),
     ...(user === undefined ? {} : { user }),
+    store: chosen.kind,
   })
   source.stop()
   if (context.json) {
@@ -309,11 +332,13 @@ const describeExpiry = (expiresAt: number | undefined, now: number) => {
 const status = async (context: Context): Promise<number> => {
   const config = await readProfile(context.store.directory, context.profile)
   const stored =
-    config === undefined ? Option.none() : await Effect.runPromise(context.store.get(context.profile))
+    config === undefined
+      ? Option.none()
+      : await Effect.runPromise((await storeOf(context, config.store)).get(context.profile))
   if (config === undefined || Option.isNone(stored)) return notLoggedIn(context)
   const credentials = stored.value
   const provider = providerOf(config)
-  const storage = `file ${await context.store.pathOf(context.profile)} (OS keychain not used)`
+  const storage = await describeStore(context, config.store)
   if (context.json) {
     out(
       JSON.stringify({
@@ -325,7 +350,7 @@ const status = async (context: Context): Promise<number> => {
         scopes: credentials.scopes,
         expiresAt: credentials.expiresAt,
         canRenew: credentials.refreshToken !== undefined,
-        store: { kind: "file", path: await context.store.pathOf(context.profile) },
+        store: storage,
       }),
     )
   } else {
@@ -335,7 +360,7 @@ const status = async (context: Context): Promise<number> => {
         `  ✓ Logged in${config.user === undefined ? "" : ` as ${config.user}`} with client ${config.clientId}`,
         `  Scopes: ${credentials.scopes.join(" ") || "(none)"}`,
         `  Token: ${describeExpiry(credentials.expiresAt, Date.now())}; ${credentials.refreshToken === undefined ? "no refresh token" : "renewable"}`,
-        `  Stored in: ${storage}`,
+        `  Stored in: ${storage.description}`,
       ].join("\n"),
     )
   }
@@ -356,6 +381,9 @@ const logout = async (context: Context): Promise<number> => {
     } finally {
       session.source.stop()
     }
+  }
+  if (session !== undefined) {
+    await Effect.runPromise((await storeOf(context, session.config.store)).remove(context.profile))
   }
   await Effect.runPromise(context.store.remove(context.profile))
   await removeProfile(context.store.directory, context.profile)

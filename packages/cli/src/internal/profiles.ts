@@ -28,6 +28,8 @@ export const ProfileConfig = Schema.Struct({
   /** Where `status` learnt who the user is, and what it said. */
   meUrl: Schema.optional(Schema.String),
   user: Schema.optional(Schema.String),
+  /** Where the credentials are: the OS keychain, or the file beside this one (the default). */
+  store: Schema.optional(Schema.Literal("keychain", "file")),
 })
 export type ProfileConfig = typeof ProfileConfig.Type
 
