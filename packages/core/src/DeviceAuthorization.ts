@@ -106,6 +106,11 @@ const defaultIntervalMs = 5000
 const minimumIntervalMs = 1000
 const requestTimeout = Duration.seconds(30)
 
+const noEndpoint = (provider: { readonly name: string }) =>
+  new ConfigError({
+    reason: `The provider ${provider.name} has no deviceAuthorizationEndpoint (RFC 8628); use a loopback login instead.`,
+  })
+
 /**
  * The device authorization request: asks for a device code and user code for `config`'s scopes.
  *
@@ -120,11 +125,7 @@ export const requestDeviceCode = (
 > =>
   Effect.gen(function* () {
     const endpoint = config.provider.deviceAuthorizationEndpoint
-    if (endpoint === undefined) {
-      return yield* new ConfigError({
-        reason: `The provider ${config.provider.name} has no deviceAuthorizationEndpoint (RFC 8628); use a loopback login instead.`,
-      })
-    }
+    if (endpoint === undefined) return yield* noEndpoint(config.provider)
     const provider = effectiveProvider(config.provider, config.client)
     const auth = yield* authenticateClient(
       provider.tokenEndpointAuthMethod,
@@ -151,9 +152,11 @@ export const requestDeviceCode = (
           : Effect.fail(new TransportError({ reason: "Network", url, cause: error.cause ?? error.reason })),
       ),
     )
-    if (wasRedirected(request, response) || response.status !== 200) {
-      return yield* processErrorStatus(response, "token", secrets)
+    // A followed redirect would have sent the client's credentials elsewhere: refused, as at the token endpoint.
+    if (wasRedirected(request, response)) {
+      return yield* new MalformedResponse({ reason: "Redirected", source, status: response.status })
     }
+    if (response.status !== 200) return yield* processErrorStatus(response, "device authorization", secrets)
     const body = yield* readJsonBody(response, source, url)
     const now = yield* Clock.currentTimeMillis
     const wire = decodeWire(body)
@@ -225,11 +228,7 @@ const start = <Scope extends string>(
 ) =>
   Effect.gen(function* () {
     const config = yield* flowConfig(options, "refresh_token", randomId())
-    if (config.provider.deviceAuthorizationEndpoint === undefined) {
-      return yield* new ConfigError({
-        reason: `The provider ${config.provider.name} has no deviceAuthorizationEndpoint (RFC 8628); use a loopback login instead.`,
-      })
-    }
+    if (config.provider.deviceAuthorizationEndpoint === undefined) return yield* noEndpoint(config.provider)
     const source = yield* startFlow<TokenEndpoint | CredentialStore | HttpClient.HttpClient>({
       machine: deviceAuthorizationMachine,
       input: { renewsWith: "refresh_token", marginMs: config.marginMs },

@@ -10,7 +10,7 @@
 import * as Data from "effect/Data"
 
 /** Which endpoint an {@link OAuthError} came from. */
-export type OAuthEndpoint = "authorization" | "token" | "revocation"
+export type OAuthEndpoint = "authorization" | "token" | "revocation" | "device authorization"
 
 /**
  * The authorization server answered with an OAuth error code (`invalid_grant`, `invalid_client`, ...).

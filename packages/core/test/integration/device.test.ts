@@ -62,6 +62,26 @@ describe("device authorization grant against the dev-server", () => {
     }
   })
 
+  it("a client the server does not know gets its OAuthError from the device authorization endpoint", async () => {
+    const { server, provider } = dev()
+    server.counters.reset()
+    let prompted = false
+    const login = deviceAuthorization({
+      provider,
+      clientId: "nobody",
+      onPrompt: () => {
+        prompted = true
+      },
+    })
+    await expect(login).rejects.toMatchObject({
+      _tag: "OAuthError",
+      endpoint: "device authorization",
+      error: "invalid_client",
+    })
+    expect(prompted).toBe(false)
+    expect(server.counters.tokenRequests[deviceCodeGrantType] ?? 0).toBe(0)
+  })
+
   it("a provider without a device authorization endpoint is a ConfigError before any request", async () => {
     const { server } = dev()
     const provider = defineProvider({
