@@ -27,6 +27,7 @@ export const AuthorizationServerMetadata = Schema.Struct({
   authorization_endpoint: Schema.String,
   token_endpoint: Schema.String,
   revocation_endpoint: Schema.optional(Schema.String),
+  device_authorization_endpoint: Schema.optional(Schema.String),
   token_endpoint_auth_methods_supported: Schema.optional(Schema.Array(Schema.String)),
   authorization_response_iss_parameter_supported: Schema.optional(Schema.Boolean),
   code_challenge_methods_supported: Schema.optional(Schema.Array(Schema.String)),
@@ -101,6 +102,7 @@ export const providerFromMetadata = (
         authorizationEndpoint: metadata.authorization_endpoint,
         tokenEndpoint: metadata.token_endpoint,
         revocationEndpoint: metadata.revocation_endpoint,
+        deviceAuthorizationEndpoint: metadata.device_authorization_endpoint,
         tokenEndpointAuthMethod:
           options.tokenEndpointAuthMethod ?? chooseAuthMethod(metadata.token_endpoint_auth_methods_supported),
         tokenEndpointAuthMethodsSupported: metadata.token_endpoint_auth_methods_supported,

@@ -10,7 +10,7 @@
 import * as Data from "effect/Data"
 
 /** Which endpoint an {@link OAuthError} came from. */
-export type OAuthEndpoint = "authorization" | "token" | "revocation"
+export type OAuthEndpoint = "authorization" | "token" | "revocation" | "device authorization"
 
 /**
  * The authorization server answered with an OAuth error code (`invalid_grant`, `invalid_client`, ...).
@@ -157,6 +157,7 @@ export type MalformedReason =
   | "UnsupportedTokenType"
   | "UnusableAccessToken"
   | "Redirected"
+  | "InvalidDeviceAuthorizationResponse"
 
 /**
  * A response (from an endpoint, or the authorization callback) that does not follow the
@@ -194,6 +195,8 @@ export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
         "has a token_type other than Bearer; grantflow sends tokens only as Bearer (RFC 6750), so it refuses one it would misuse",
       UnusableAccessToken:
         "has an access_token holding whitespace, control or non-ASCII characters, which cannot travel in an Authorization header",
+      InvalidDeviceAuthorizationResponse:
+        "is not a usable device authorization response (RFC 8628 §3.2: device_code, a printable user_code, an http(s) verification_uri, expires_in)",
       Redirected:
         "was a redirect grantflow does not follow (token and revocation requests never follow one, discovery only within the issuer's origin), as it would take the request, or trust, elsewhere; point the provider at the final URL",
     }
@@ -281,6 +284,20 @@ export class InvalidPendingLogin extends Data.TaggedError("InvalidPendingLogin")
   }
 }
 
+/**
+ * The device code of a device login ran out before the user approved it: the server answered
+ * `expired_token`, or its `expires_in` passed. Nothing was granted; start the device login again.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ */
+export class DeviceCodeExpired extends Data.TaggedError("DeviceCodeExpired")<{
+  readonly reason: "ServerSaidExpired" | "ExpiresInPassed"
+}> {
+  override get message(): string {
+    return "The device code expired before the user approved it. Start the device login again, and enter the new code sooner."
+  }
+}
+
 /** Any error grantflow reports. */
 export type GrantflowError =
   | OAuthError
@@ -295,3 +312,4 @@ export type GrantflowError =
   | ConfigError
   | PersistenceError
   | InvalidPendingLogin
+  | DeviceCodeExpired

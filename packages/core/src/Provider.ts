@@ -36,6 +36,8 @@ export interface Provider<
   readonly authorizationEndpoint: string
   readonly tokenEndpoint: string
   readonly revocationEndpoint?: string | undefined
+  /** Where a device asks for a user code (RFC 8628 §3.1), for the device authorization grant. */
+  readonly deviceAuthorizationEndpoint?: string | undefined
   /** The issuer identifier: required to check RFC 9207 `iss` and discovery metadata. */
   readonly issuer?: string | undefined
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod
@@ -57,6 +59,8 @@ export interface ProviderOptions<Scope extends string = string> {
   readonly authorizationEndpoint: string
   readonly tokenEndpoint: string
   readonly revocationEndpoint?: string | undefined
+  /** RFC 8628 §4 `device_authorization_endpoint`: needed only by the device authorization grant. */
+  readonly deviceAuthorizationEndpoint?: string | undefined
   readonly issuer?: string | undefined
   /** Defaults to `client_secret_basic`, the method every server must support (RFC 6749 §2.3.1). */
   readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod | undefined
@@ -89,6 +93,10 @@ export const defineProvider = <
     options.revocationEndpoint === undefined
       ? undefined
       : checkEndpoint("revocationEndpoint", options.revocationEndpoint)
+  const deviceAuthorizationEndpoint =
+    options.deviceAuthorizationEndpoint === undefined
+      ? undefined
+      : checkEndpoint("deviceAuthorizationEndpoint", options.deviceAuthorizationEndpoint)
   if (options.issuer !== undefined) checkEndpoint("issuer", options.issuer)
   const supportsIss = options.authorizationResponseIssParameterSupported ?? false
   if (supportsIss && options.issuer === undefined) {
@@ -101,6 +109,7 @@ export const defineProvider = <
     authorizationEndpoint,
     tokenEndpoint,
     revocationEndpoint,
+    ...(deviceAuthorizationEndpoint === undefined ? {} : { deviceAuthorizationEndpoint }),
     issuer: options.issuer,
     tokenEndpointAuthMethod: options.tokenEndpointAuthMethod ?? "client_secret_basic",
     ...(options.tokenEndpointAuthMethodsSupported === undefined

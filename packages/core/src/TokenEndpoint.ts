@@ -52,6 +52,7 @@ export interface ClientCredentials {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3 (authorization_code)
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5 (code_verifier)
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 (refresh_token)
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4 (device_code)
  */
 export type Grant<Scope extends string = string> =
   | { readonly type: "client_credentials"; readonly scopes?: ReadonlyArray<Scope> | undefined }
@@ -66,6 +67,10 @@ export type Grant<Scope extends string = string> =
       readonly refreshToken: Redacted.Redacted<string>
       readonly scopes?: ReadonlyArray<Scope> | undefined
     }
+  | { readonly type: "device_code"; readonly deviceCode: Redacted.Redacted<string> }
+
+/** The device grant's `grant_type` (RFC 8628 §3.4). */
+export const deviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 
 /**
  * One access token request. `extra` adds body parameters the grant does not know (`resource`,
@@ -156,12 +161,14 @@ const secretParams: ReadonlySet<string> = new Set([
   "client_assertion",
   "code",
   "code_verifier",
+  "device_code",
   "refresh_token",
   "token",
 ])
 
 const grantParams = (grant: Grant): Either.Either<Params, ConfigError> => {
-  const scopes = grant.type === "authorization_code" ? [] : (grant.scopes ?? [])
+  const scopes =
+    grant.type === "authorization_code" || grant.type === "device_code" ? [] : (grant.scopes ?? [])
   const invalid = scopes.find((scope) => !scopeToken.test(scope))
   if (invalid !== undefined) {
     return Either.left(
@@ -186,6 +193,11 @@ const grantParams = (grant: Grant): Either.Either<Params, ConfigError> => {
         ["grant_type", grant.type],
         ["refresh_token", Redacted.value(grant.refreshToken)],
         ...scope,
+      ])
+    case "device_code":
+      return Either.right([
+        ["grant_type", deviceCodeGrantType],
+        ["device_code", Redacted.value(grant.deviceCode)],
       ])
   }
 }

@@ -234,7 +234,13 @@ const parseErrorBody = (text: string): ErrorResponse | undefined => {
 // RFC 6749 §5.2: error = 1*( %x20-21 / %x23-5B / %x5D-7E ).
 const errorCode = /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/
 
-const processErrorStatus = (
+/**
+ * Processes a non-200 answer of an endpoint that speaks RFC 6749 §5.2 errors (token, revocation,
+ * device authorization): 429 is `RateLimited`, an OAuth error body an `OAuthError`, else the status.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export const processErrorStatus = (
   response: HttpClientResponse.HttpClientResponse,
   endpoint: OAuthEndpoint,
   secrets: ReadonlyArray<string>,

@@ -16,6 +16,12 @@ export * as ClientCredentials from "./ClientCredentials.js"
 export { type ClientCredentialsOptions, clientCredentials } from "./ClientCredentials.js"
 export * as CredentialStore from "./CredentialStore.js"
 export { Credentials, decodeCredentials } from "./Credentials.js"
+export * as DeviceAuthorization from "./DeviceAuthorization.js"
+export {
+  type DeviceAuthorizationOptions,
+  type DevicePrompt,
+  deviceAuthorization,
+} from "./DeviceAuthorization.js"
 export * as Discovery from "./Discovery.js"
 export { discoverProvider } from "./Discovery.js"
 export * as Entropy from "./Entropy.js"

@@ -12,7 +12,14 @@ import {
 } from "./internal/clients.js"
 import { loadProvider } from "./internal/loadProvider.js"
 import { createMemoryAdapter } from "./internal/memoryAdapter.js"
-import { consentPage, errorPage, loginPage } from "./internal/pages.js"
+import {
+  consentPage,
+  deviceConfirmPage,
+  deviceInputPage,
+  deviceSuccessPage,
+  errorPage,
+  loginPage,
+} from "./internal/pages.js"
 
 /** Client metadata in RFC 7591 names (`client_id`, `redirect_uris`, ...), as oidc-provider takes it. */
 export interface DevClientMetadata {
@@ -37,7 +44,26 @@ export interface DevServerOptions {
    * Default `http://127.0.0.1:5173` and `http://localhost:5173`.
    */
   readonly spaOrigins?: readonly string[]
+  /** The device authorization grant (RFC 8628): polling interval and injected `slow_down`s. */
+  readonly deviceFlow?: DeviceFlowOptions
 }
+
+/** How the dev server paces device-code polling (RFC 8628 §3.5). */
+export interface DeviceFlowOptions {
+  /** The `interval` the device authorization response announces, in seconds. Default 5. */
+  readonly interval?: number
+  /**
+   * Answer `slow_down` to this many first polls of each device code even when they are on time,
+   * to test a client's back-off against the real server. Default 0. Polls sooner than the
+   * interval always get `slow_down`, and each one adds 5 s to that code's interval.
+   */
+  readonly slowDownFirstPolls?: number
+  /** How long a device code lives, in seconds. Default 600. */
+  readonly codeTtl?: number
+}
+
+/** The device grant's `grant_type` (RFC 8628 §3.4). */
+export const deviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 
 export interface DevClient {
   readonly clientId: string
@@ -53,7 +79,7 @@ export interface DevServerClients {
   readonly web: DevClient & { readonly clientSecret: string }
   /** Public browser app: authorization code with PKCE, rotated refresh tokens. */
   readonly spa: DevClient
-  /** Public native app: loopback redirect on any port (RFC 8252 §7.3), PKCE. */
+  /** Public native app: loopback redirect on any port (RFC 8252 §7.3), PKCE, and the device grant. */
   readonly cli: DevClient
   /** Confidential backend: client credentials only. */
   readonly service: DevClient & { readonly clientSecret: string }
@@ -80,12 +106,16 @@ export interface DevServerCounters {
   /** Requests to the `/v1` resource, and how many of them were answered 401. */
   readonly resourceRequests: number
   readonly resourceUnauthorized: number
+  /** Device-code polls answered `slow_down`. */
+  readonly slowDowns: number
   reset(): void
 }
 
 export interface DevServer {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
   readonly issuer: string
+  /** Where users type a device's user code (RFC 8628 `verification_uri`). */
+  readonly deviceVerificationUri: string
   readonly port: number
   /** RFC 8414 metadata: `${issuer}/.well-known/oauth-authorization-server`. */
   readonly metadataUrl: string
@@ -176,6 +206,8 @@ export const startDevServer = async (options: DevServerOptions = {}): Promise<De
   const accessTokenTtl = positiveInteger("accessTokenTtl", options.accessTokenTtl, defaultAccessTokenTtl)
   const refreshTokenTtl = positiveInteger("refreshTokenTtl", options.refreshTokenTtl, defaultRefreshTokenTtl)
   const spaOrigins = [...(options.spaOrigins ?? defaultSpaOrigins)]
+  const deviceInterval = positiveInteger("deviceFlow.interval", options.deviceFlow?.interval, 5)
+  const slowDownFirstPolls = options.deviceFlow?.slowDownFirstPolls ?? 0
   for (const origin of spaOrigins) {
     if (URL.parse(origin)?.origin !== origin) throw new TypeError(`spaOrigins: ${origin} is not an origin`)
   }
@@ -257,6 +289,23 @@ export const startDevServer = async (options: DevServerOptions = {}): Promise<De
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
+        deviceFlow: {
+          enabled: true,
+          userCodeInputSource: async (ctx, form, _out, error) => {
+            ctx.type = "html"
+            // A refused consent or confirmation comes back as oidc-provider's AbortedError.
+            const state = error?.name === "AbortedError" ? "denied" : error === undefined ? "input" : "error"
+            ctx.body = deviceInputPage(form, state)
+          },
+          userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) => {
+            ctx.type = "html"
+            ctx.body = deviceConfirmPage(form, client.clientName ?? client.clientId, userCode)
+          },
+          successSource: async (ctx) => {
+            ctx.type = "html"
+            ctx.body = deviceSuccessPage(ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId ?? "")
+          },
+        },
         revocation: {
           enabled: true,
           // oidc-provider's default rule, stated here to silence its "you SHOULD change it" notice:
@@ -288,6 +337,7 @@ export const startDevServer = async (options: DevServerOptions = {}): Promise<De
         AccessToken: accessTokenTtl,
         ClientCredentials: accessTokenTtl,
         AuthorizationCode: 60,
+        DeviceCode: positiveInteger("deviceFlow.codeTtl", options.deviceFlow?.codeTtl, 10 * 60),
         IdToken: 60 * 60,
         Interaction: 60 * 60,
         Session: 14 * 24 * 60 * 60,
@@ -310,6 +360,7 @@ export const startDevServer = async (options: DevServerOptions = {}): Promise<De
     }
 
     const live = new ProviderClass(issuer, configuration)
+    const pacing = devicePacing(deviceInterval, slowDownFirstPolls, counters)
 
     live.use(async (ctx, next) => {
       await next()
@@ -319,6 +370,9 @@ export const startDevServer = async (options: DevServerOptions = {}): Promise<De
         if (typeof grantType === "string") {
           counters.tokenRequests[grantType] = (counters.tokenRequests[grantType] ?? 0) + 1
         }
+        if (grantType === deviceCodeGrantType) pacing.paceToken(ctx, oidc.params?.device_code)
+      } else if (oidc?.route === "device_authorization" && ctx.status === 200) {
+        pacing.announce(ctx)
       } else if (oidc?.route === "revocation" && ctx.status === 200) {
         counters.bump("revocations")
       }
@@ -348,6 +402,7 @@ export const startDevServer = async (options: DevServerOptions = {}): Promise<De
 
     return {
       issuer,
+      deviceVerificationUri: `${issuer}/device`,
       port,
       metadataUrl: `${issuer}/.well-known/oauth-authorization-server`,
       resource,
@@ -410,6 +465,7 @@ type CounterName =
   | "revocations"
   | "resourceRequests"
   | "resourceUnauthorized"
+  | "slowDowns"
 
 const makeCounters = () => {
   const tokenRequests: TokenRequestCounts = { authorization_code: 0, refresh_token: 0, client_credentials: 0 }
@@ -419,6 +475,7 @@ const makeCounters = () => {
     revocations: 0,
     resourceRequests: 0,
     resourceUnauthorized: 0,
+    slowDowns: 0,
   }
   const view: DevServerCounters = {
     tokenRequests,
@@ -437,6 +494,9 @@ const makeCounters = () => {
     get resourceUnauthorized() {
       return counts.resourceUnauthorized
     },
+    get slowDowns() {
+      return counts.slowDowns
+    },
     reset() {
       for (const key of Object.keys(tokenRequests)) tokenRequests[key] = 0
       for (const key of Object.keys(counts) as CounterName[]) counts[key] = 0
@@ -452,6 +512,43 @@ const makeCounters = () => {
 }
 
 type Counters = ReturnType<typeof makeCounters>
+
+/**
+ * oidc-provider announces no `interval` and never answers `slow_down`; RFC 8628 §3.5 clients must
+ * honour both, so the dev server adds them: the interval in the device authorization response,
+ * and `slow_down` (adding 5 s to that code's interval) for polls that come too soon.
+ */
+const devicePacing = (intervalSeconds: number, slowDownFirstPolls: number, counters: Counters) => {
+  const polls = new Map<string, { count: number; last: number; intervalMs: number }>()
+  // Timers fire a little early or late; a poll this much inside the interval is still on time.
+  const toleranceMs = 100
+  return {
+    announce(ctx: { body: unknown }) {
+      if (typeof ctx.body === "object" && ctx.body !== null) {
+        ctx.body = { ...ctx.body, interval: intervalSeconds }
+      }
+    },
+    paceToken(ctx: { status: number; body: unknown }, deviceCode: unknown) {
+      if (typeof deviceCode !== "string") return
+      const body = ctx.body as { error?: unknown } | undefined
+      if (ctx.status !== 400 || body?.error !== "authorization_pending") {
+        polls.delete(deviceCode)
+        return
+      }
+      const now = Date.now()
+      const poll = polls.get(deviceCode) ?? { count: 0, last: 0, intervalMs: intervalSeconds * 1000 }
+      poll.count += 1
+      const tooSoon = poll.last !== 0 && now - poll.last < poll.intervalMs - toleranceMs
+      if (tooSoon || poll.count <= slowDownFirstPolls) {
+        poll.intervalMs += 5000
+        counters.bump("slowDowns")
+        ctx.body = { error: "slow_down", error_description: "Poll less often: wait 5 s more between polls" }
+      }
+      poll.last = now
+      polls.set(deviceCode, poll)
+    },
+  }
+}
 
 const serveInteraction = async (
   provider: Provider,

@@ -5,11 +5,18 @@
 export {
   type DevClient,
   type DevClientMetadata,
+  type DeviceFlowOptions,
   type DevServer,
   type DevServerClients,
   type DevServerCounters,
   type DevServerOptions,
+  deviceCodeGrantType,
   startDevServer,
   type TokenRequestCounts,
 } from "./DevServer.js"
-export { type CompleteLoginOptions, completeLogin } from "./Login.js"
+export {
+  type ApproveDeviceCodeOptions,
+  approveDeviceCode,
+  type CompleteLoginOptions,
+  completeLogin,
+} from "./Login.js"

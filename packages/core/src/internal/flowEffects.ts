@@ -76,7 +76,7 @@ const stamp = (config: FlowConfig, obtained: Obtained, base: Credentials | undef
  * Runs `effect` to its end even when the caller is interrupted (the source stopped): the caller
  * then waits for it. Unlike `Effect.uninterruptible`, the request's own timeout still works.
  */
-const runToEnd = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+export const runToEnd = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.forkDaemon(effect), (fiber) =>
     Effect.onInterrupt(Fiber.join(fiber), () => Fiber.await(fiber)),
   )
@@ -225,12 +225,20 @@ export const exchangeCode =
             redirect.codeVerifier === undefined ? undefined : Redacted.make(redirect.codeVerifier),
         },
       })
-      const obtained = stamp(config, toObtained(response, undefined, config.scopes), undefined)
-      const store = yield* CredentialStore
-      // A new login takes the key, whatever it held: the same user logging in again.
-      yield* store.withLock(config.storeKey, save(config, obtained))
-      return obtained
+      return yield* saveNewGrant(config, response)
     }).pipe(runToEnd)
+
+/**
+ * The credentials of a grant just obtained (a code exchanged, a device code approved), saved.
+ * A new login takes the key, whatever it held: the same user logging in again.
+ */
+export const saveNewGrant = (config: FlowConfig, response: TokenResponse) =>
+  Effect.gen(function* () {
+    const obtained = stamp(config, toObtained(response, undefined, config.scopes), undefined)
+    const store = yield* CredentialStore
+    yield* store.withLock(config.storeKey, save(config, obtained))
+    return obtained
+  })
 
 /**
  * The `revoke` actor: RFC 7009 revocation of the refresh token (which ends the grant), else the

@@ -7,7 +7,7 @@ import type * as Scope from "effect/Scope"
 import { type AnyStateMachine, createActor, fromPromise } from "xstate"
 import type { Credentials } from "../Credentials.js"
 import type { authorizationCodeMachine } from "../machines/authorizationCode.js"
-import type { LifecycleInput, Obtained } from "../machines/lifecycle.js"
+import type { DeviceCode, LifecycleInput, Obtained } from "../machines/lifecycle.js"
 import { ActorTokenSource } from "../TokenSource.js"
 import { runForActor } from "./bridge.js"
 import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
@@ -31,10 +31,18 @@ export interface FlowPlan<R> {
         readonly code: Redacted.Redacted<string>
       }) => Effect.Effect<Obtained, unknown, FlowServices>)
     | undefined
+  /** The device flow's two steps, bound to its configuration and prompt. */
+  readonly device?: DeviceSteps | undefined
   readonly replayOn401: boolean
   readonly fetch?: typeof globalThis.fetch | undefined
   /** Runs once the flow has stopped and its in-flight runs have settled. */
   readonly afterStop?: Effect.Effect<void, never, R> | undefined
+}
+
+/** The device authorization grant's requests, as its machine's actors run them. */
+export interface DeviceSteps {
+  readonly request: () => Effect.Effect<DeviceCode, unknown, FlowServices>
+  readonly poll: (input: { readonly device: DeviceCode }) => Effect.Effect<Obtained, unknown, FlowServices>
 }
 
 /**
@@ -49,6 +57,7 @@ interface FlowEnvironment {
   readonly config: FlowConfig
   readonly inFlight: Set<Promise<unknown>>
   readonly exchangeCode: FlowPlan<never>["exchangeCode"]
+  readonly device: DeviceSteps | undefined
 }
 
 // Keyed by actor system: the machines (and their actor logic) are shared by every source, so
@@ -75,6 +84,16 @@ const flowActors = {
     environment.exchangeCode === undefined
       ? Effect.dieMessage("this flow has no authorization code to exchange")
       : environment.exchangeCode(input),
+  ),
+  requestDeviceCode: environmentActor((environment, _input: undefined) =>
+    environment.device === undefined
+      ? Effect.dieMessage("this flow has no device code to request")
+      : environment.device.request(),
+  ),
+  pollDeviceCode: environmentActor((environment, input: { readonly device: DeviceCode }) =>
+    environment.device === undefined
+      ? Effect.dieMessage("this flow has no device code to poll")
+      : environment.device.poll(input),
   ),
 } as unknown as Actors
 
@@ -106,6 +125,7 @@ export const launchFlow = <R>(runtime: Runtime.Runtime<R>, clock: Clock.Clock, p
       config,
       inFlight,
       exchangeCode: plan.exchangeCode,
+      device: plan.device,
     })
   }
   actor.start()

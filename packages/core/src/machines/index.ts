@@ -7,6 +7,7 @@
  */
 import { authorizationCodeMachine } from "./authorizationCode.js"
 import { clientCredentialsMachine } from "./clientCredentials.js"
+import { deviceAuthorizationMachine } from "./deviceAuthorization.js"
 import { savedCredentialsMachine } from "./savedCredentials.js"
 import { staticTokenMachine } from "./staticToken.js"
 
@@ -16,6 +17,7 @@ import { staticTokenMachine } from "./staticToken.js"
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3
  */
 export const machines = {
   clientCredentials: clientCredentialsMachine,
@@ -23,6 +25,7 @@ export const machines = {
   pkce: authorizationCodeMachine,
   savedCredentials: savedCredentialsMachine,
   staticToken: staticTokenMachine,
+  deviceAuthorization: deviceAuthorizationMachine,
 } as const
 
 export * from "./lifecycle.js"

@@ -19,6 +19,19 @@ export interface Obtained {
   readonly obtainedAt: number
 }
 
+/**
+ * A device authorization response, decoded (RFC 8628 §3.2): what the user is shown, and how the
+ * device polls. `expiresAt` and `intervalMs` are Clock milliseconds.
+ */
+export interface DeviceCode {
+  readonly deviceCode: Redacted.Redacted<string>
+  readonly userCode: string
+  readonly verificationUri: string
+  readonly verificationUriComplete?: string | undefined
+  readonly expiresAt: number
+  readonly intervalMs: number
+}
+
 /** How a flow gets its next token by itself, if it can. */
 export type RenewsWith = "client_credentials" | "refresh_token" | "none"
 
@@ -39,6 +52,8 @@ export interface LifecycleContext {
   readonly expectation: CallbackExpectation | undefined
   /** The checked authorization code, held only while it is exchanged. */
   readonly code: Redacted.Redacted<string> | undefined
+  /** The device code and its user code, held only while a device login waits for the user. */
+  readonly device: DeviceCode | undefined
 }
 
 /** Events the flow machines accept. */
@@ -131,6 +146,12 @@ export const lifecycle = setup({
     persist: unimplemented<Obtained, Obtained>("persist"),
     exchangeCode: unimplemented<Obtained, { readonly code: Redacted.Redacted<string> }>("exchangeCode"),
     revoke: unimplemented<void, { readonly credentials: Credentials | undefined }>("revoke"),
+    requestDeviceCode: unimplemented<DeviceCode, void>("requestDeviceCode"),
+    pollDeviceCode: unimplemented<Obtained, { readonly device: DeviceCode }>("pollDeviceCode"),
+  },
+  // RFC 8628 §3.5: poll no sooner than the server's interval (5 s when it names none).
+  delays: {
+    devicePollInterval: ({ context }) => context.device?.intervalMs ?? 5000,
   },
   guards: {
     shouldRenew: ({ context, event }) =>
@@ -147,6 +168,11 @@ export const lifecycle = setup({
     requiresReauthentication: (_, params: { readonly error: unknown }) =>
       tagOf(params.error) === "ReauthenticationRequired",
     lostUnsaved: (_, params: { readonly error: unknown }) => unsavedOf(params.error) !== undefined,
+    errorIs: (_, params: { readonly error: unknown; readonly tag: string }) =>
+      tagOf(params.error) === params.tag,
+    oauthErrorIs: (_, params: { readonly error: unknown; readonly code: string }) =>
+      tagOf(params.error) === "OAuthError" &&
+      (params.error as { readonly error?: unknown }).error === params.code,
     replacementHasToken: ({ event }) =>
       event.type === "CREDENTIALS_REPLACED" && event.obtained.credentials.accessToken !== "",
     callbackAccepted: ({ context, event }) =>
@@ -174,6 +200,14 @@ export const lifecycle = setup({
       return result._tag === "Left" ? { error: result.left } : {}
     }),
     dropCode: assign({ code: undefined }),
+    adoptDeviceCode: assign((_, params: { readonly device: DeviceCode }) => ({ device: params.device })),
+    // RFC 8628 §3.5: each slow_down adds 5 s to the interval, for this and every later poll.
+    slowDown: assign(({ context }) =>
+      context.device === undefined
+        ? {}
+        : { device: { ...context.device, intervalMs: context.device.intervalMs + 5000 } },
+    ),
+    dropDeviceCode: assign({ device: undefined }),
     forget: assign((_, params: { readonly revokeFailure: unknown }) => ({
       credentials: undefined,
       renewAt: undefined,
@@ -206,6 +240,7 @@ export const initialContext = (input: LifecycleInput): LifecycleContext => {
     renewsWith: input.renewsWith,
     expectation: input.expectation,
     code: undefined,
+    device: undefined,
   }
 }
 

@@ -2,7 +2,13 @@
  * The real authorization server for integration tests: `@grantflow/dev-server` (oidc-provider)
  * on a free loopback port, started and stopped by each suite.
  */
-import { completeLogin, type DevClient, type DevServer, startDevServer } from "@grantflow/dev-server"
+import {
+  completeLogin,
+  type DevClient,
+  type DevServer,
+  type DevServerOptions,
+  startDevServer,
+} from "@grantflow/dev-server"
 import { afterAll, beforeAll } from "vitest"
 import { authorizationCode, discoverProvider, type Provider, type TokenSource } from "../../src/index.js"
 
@@ -12,7 +18,7 @@ export interface Running {
 }
 
 /** Starts a dev-server for the enclosing suite and discovers it as a provider. */
-export const useDevServer = (options: { readonly accessTokenTtl?: number } = {}) => {
+export const useDevServer = (options: DevServerOptions = {}) => {
   const running: { current?: Running } = {}
   beforeAll(async () => {
     const server = await startDevServer(options)

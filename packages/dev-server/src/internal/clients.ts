@@ -55,7 +55,8 @@ export const builtInClients = (spaOrigins: readonly string[]): ClientMetadata[] 
     client_name: "grantflow command line",
     token_endpoint_auth_method: "none",
     application_type: "native",
-    grant_types: ["authorization_code", "refresh_token"],
+    // The device grant (RFC 8628) too: `grantflow login --device` on machines without a browser.
+    grant_types: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
     response_types: ["code"],
     // RFC 8252 §7.3: oidc-provider accepts any port on a loopback redirect URI of a native client.
     redirect_uris: ["http://127.0.0.1/callback"],

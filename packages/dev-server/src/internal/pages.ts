@@ -69,3 +69,37 @@ ${
 
 export const errorPage = (message: string): string =>
   layout("Error", `<h1>Something went wrong</h1>\n<p data-grantflow="error">${html(message)}</p>`)
+
+// The device flow's pages wrap oidc-provider's own forms (they carry its CSRF token); the
+// `data-grantflow` markers are what the headless `approveDeviceCode()` looks for.
+
+const deviceInputText = {
+  input: "Type the code your device shows.",
+  error: "That code is unknown, expired or used. Check it and try again.",
+  denied: "The sign-in was cancelled: the device was not connected.",
+} as const
+
+export const deviceInputPage = (form: string, state: keyof typeof deviceInputText): string =>
+  layout(
+    "Enter your code",
+    `<h1>Connect a device</h1>
+<p data-grantflow="device-${state}">${deviceInputText[state]}</p>
+${form}
+<button type="submit" form="op.deviceInputForm">Continue</button>`,
+  )
+
+export const deviceConfirmPage = (form: string, clientName: string, userCode: string): string =>
+  layout(
+    "Confirm the device",
+    `<h1>Confirm the device</h1>
+<p><strong>${html(clientName)}</strong> asks to sign in on a device showing <code data-grantflow="device-confirm">${html(userCode)}</code>. Continue only if your device shows this code.</p>
+${form}
+<button type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" name="abort" value="yes">Abort</button>`,
+  )
+
+export const deviceSuccessPage = (clientName: string): string =>
+  layout(
+    "Device connected",
+    `<h1 data-grantflow="device-done">Device connected</h1>\n<p>${html(clientName)} is signed in. You can close this page and go back to your device.</p>`,
+  )
