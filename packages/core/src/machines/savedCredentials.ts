@@ -17,5 +17,16 @@ export const savedCredentialsMachine = lifecycle.createMachine({
   id: "savedCredentials",
   initial: "valid",
   context: ({ input }) => initialContext({ ...input, renewsWith: "refresh_token" }),
-  states: renewalStates,
+  states: {
+    ...renewalStates,
+    // Started without credentials (machine embedders can), there is nothing to authorize with.
+    valid: {
+      ...renewalStates.valid,
+      always: {
+        guard: ({ context }) => context.credentials === undefined,
+        target: "reauthenticationRequired",
+        actions: "endForGood",
+      },
+    },
+  },
 })

@@ -34,6 +34,12 @@ export const staticTokenMachine = lifecycle.createMachine({
   states: {
     valid: {
       tags: ["authorized"],
+      // Started without a token (machine embedders can), it waits for one like an expired token.
+      always: {
+        guard: ({ context }) => context.credentials === undefined,
+        target: "expired",
+        actions: "expire",
+      },
       on: {
         ACCESS_TOKEN_REQUESTED: { guard: "expiredForGood", target: "expired", actions: "expire" },
         CREDENTIALS_REPLACED: replace,

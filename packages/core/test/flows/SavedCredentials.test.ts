@@ -1,3 +1,4 @@
+import { inspect } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { CredentialStore, type Credentials, SavedCredentials } from "@grantflow/core"
 import * as Effect from "effect/Effect"
@@ -93,7 +94,13 @@ describe("saved credentials", () => {
       }).pipe(Effect.provide(layer))
       const failure = yield* Effect.flip(user.accessToken)
       expect(failure).toMatchObject({ _tag: "PersistenceError", reason: "Hook" })
-      expect(JSON.stringify(failure)).not.toContain("refresh-1")
+      // Every way an app might print the error, hidden and symbol-keyed properties included.
+      const printed = [
+        inspect(failure, { showHidden: true, depth: null }),
+        JSON.stringify(failure),
+        String(failure),
+      ]
+      for (const text of printed) expect(text).not.toContain("refresh-1")
       expect(yield* user.accessToken).toBe("access-1")
       expect(calls).toBe(2)
       expect(server.requests).toHaveLength(1)
@@ -142,6 +149,8 @@ describe("saved credentials", () => {
 
   it.scoped("caps the renewal margin at half the token's lifetime", () =>
     Effect.gen(function* () {
+      // Away from epoch 0, where `expiresAt - obtainedAt` and `expiresAt + obtainedAt` agree.
+      yield* TestClock.setTime(1_700_000_000_000)
       const { server, layer } = harness([tokenResponse(1, { expires_in: 30 }), tokenResponse(2)])
       const user = yield* SavedCredentials.make({ ...base, credentials: saved }).pipe(Effect.provide(layer))
       expect(yield* user.accessToken).toBe("access-1")

@@ -3,9 +3,8 @@
  * `initialTransition` / `transition`, with invoked actors completed by hand (nothing is started).
  */
 
-import { expect } from "vitest"
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, TransitionDefinition } from "xstate"
-import { initialTransition, transition } from "xstate"
+import { createActor, initialTransition, transition } from "xstate"
 import type { CallbackExpectation } from "../../src/AuthorizationResponse.js"
 import type { Credentials } from "../../src/Credentials.js"
 import { OAuthError, PersistenceError, ReauthenticationRequired, TransportError } from "../../src/Errors.js"
@@ -55,6 +54,74 @@ export const step = (
   return [next as unknown as Snap, actions as ReadonlyArray<{ type: string; params?: unknown }>]
 }
 
+/** A transition definition as XState keeps it on its source node. */
+export type Candidate = TransitionDefinition<never, never>
+
+/**
+ * One pure step like `transition`, that also reports every transition definition taken in it:
+ * the event's own, and the eventless (`always`) ones and raised events' that follow, as XState's
+ * microstep inspection names them. Nothing is executed: actions are returned, as by `transition`.
+ */
+export const tracedStep = (
+  machine: FlowMachine,
+  snapshot: Snap | undefined,
+  eventOrInput: FlowEvent | LifecycleInput,
+): {
+  after: Snap
+  actions: ReadonlyArray<{ type: string; params?: unknown }>
+  taken: ReadonlyArray<Candidate>
+} => {
+  const tracer = tracerOf(machine)
+  tracer.taken.length = 0
+  tracer.actions.length = 0
+  let after: unknown
+  if (snapshot === undefined) after = machine.getInitialSnapshot(tracer.scope as never, eventOrInput)
+  else {
+    // As `transition` does: the scope's actor holds the snapshot being transitioned.
+    ;(tracer.self as unknown as { _snapshot: unknown })._snapshot = snapshot
+    after = machine.transition(snapshot as never, eventOrInput as never, tracer.scope as never)
+  }
+  return { after: after as unknown as Snap, actions: [...tracer.actions], taken: [...tracer.taken] }
+}
+
+interface Tracer {
+  readonly self: ReturnType<typeof createActor>
+  readonly scope: object
+  readonly taken: Array<Candidate>
+  readonly actions: Array<{ type: string; params?: unknown }>
+}
+
+const tracers = new WeakMap<FlowMachine, Tracer>()
+
+/** An inert actor scope like `transition`'s, whose system reports microsteps (one per machine). */
+const tracerOf = (machine: FlowMachine): Tracer => {
+  const cached = tracers.get(machine)
+  if (cached !== undefined) return cached
+  const taken: Array<Candidate> = []
+  const actions: Array<{ type: string; params?: unknown }> = []
+  // A never-started actor lends its system, which carries the inspection observer (its own
+  // initial snapshot is never used; a minimal input keeps building it cheap).
+  const self = createActor(machine, { input: { renewsWith: "none" } })
+  self.system.inspect((inspection) => {
+    if (inspection.type === "@xstate.microstep")
+      taken.push(...((inspection as unknown as { _transitions?: Array<Candidate> })._transitions ?? []))
+  })
+  const scope = {
+    self,
+    defer: () => {},
+    id: "",
+    logger: () => {},
+    sessionId: "",
+    stopChild: () => {},
+    system: self.system,
+    emit: () => {},
+    actionExecutor: (action: { type: string; params?: unknown }) => void actions.push(action),
+  }
+  const tracer = { self, scope, taken, actions }
+  tracers.set(machine, tracer)
+  return tracer
+}
+
 /** The transitions XState selects for `event` in `snapshot` (what `transition` will take). */
 export const selected = (
   machine: FlowMachine,
@@ -81,20 +148,6 @@ export const stateNodesOf = (machine: FlowMachine): ReadonlyArray<AnyStateNode> 
   return out
 }
 
-/** A stable name for one transition candidate: source, event type and its index among the candidates. */
-export const transitionKey = (
-  definition: { readonly source: AnyStateNode; readonly eventType: string },
-  identity: unknown = definition,
-): string => {
-  const candidates = definition.source.transitions.get(definition.eventType) ?? []
-  const index = candidates.indexOf(identity as never)
-  if (index < 0) throw new Error(`not a candidate of ${definition.source.id}: ${definition.eventType}`)
-  const candidate = candidates[index]
-  const target = candidate?.target?.map((node: AnyStateNode) => node.key).join(",") ?? "(self)"
-  const guard = candidate?.guard === undefined ? "" : `[${guardName(candidate.guard)}]`
-  return `${definition.source.key} --${definition.eventType}#${index}${guard}--> ${target}`
-}
-
 const guardName = (guard: unknown): string =>
   typeof guard === "string"
     ? guard
@@ -102,16 +155,33 @@ const guardName = (guard: unknown): string =>
       ? String(guard.type)
       : "inline"
 
-/** Every transition candidate the machine defines, including invoke onDone / onError branches. */
-export const transitionKeysOf = (machine: FlowMachine): ReadonlyArray<string> =>
-  stateNodesOf(machine).flatMap((node) =>
-    [...node.transitions.entries()].flatMap(([eventType, candidates]) =>
-      candidates.map((candidate: { readonly source: AnyStateNode }) => {
-        expect(candidate.source).toBe(node)
-        return transitionKey({ ...candidate, source: node, eventType }, candidate)
-      }),
-    ),
-  )
+/** The root and every state node under it. */
+export const allNodesOf = (machine: FlowMachine): ReadonlyArray<AnyStateNode> => [
+  machine.root,
+  ...stateNodesOf(machine),
+]
+
+/**
+ * Every transition the machine can take, by definition, with a stable name: each node's `on`
+ * handlers (the root's included), `after` and invoke `onDone` / `onError` (XState files these under
+ * their event types), and its eventless `always` transitions.
+ */
+export const candidatesOf = (machine: FlowMachine): ReadonlyMap<Candidate, string> => {
+  const out = new Map<Candidate, string>()
+  const name = (node: AnyStateNode, label: string, index: number, candidate: Candidate) => {
+    const target = candidate.target?.map((t) => t.id).join(",") ?? "(self)"
+    const guard = candidate.guard === undefined ? "" : `[${guardName(candidate.guard)}]`
+    out.set(candidate, `${node.id} --${label}#${index}${guard}--> ${target}`)
+  }
+  for (const node of allNodesOf(machine)) {
+    for (const [eventType, candidates] of node.transitions.entries())
+      for (const [index, candidate] of (candidates as Array<Candidate>).entries())
+        name(node, eventType, index, candidate)
+    for (const [index, candidate] of ((node.always ?? []) as Array<Candidate>).entries())
+      name(node, "always", index, candidate)
+  }
+  return out
+}
 
 /** The state node ids a snapshot is in (flat or nested). */
 export const activeNodeIds = (machine: FlowMachine, snapshot: Snap): ReadonlyArray<string> =>

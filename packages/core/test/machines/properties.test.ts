@@ -109,7 +109,8 @@ const baseCommandArb = (callbackArb: fc.Arbitrary<string | URL | URLSearchParams
       weight: 1,
       arbitrary: fc
         .record({
-          accessToken: fc.string({ minLength: 1, maxLength: 6 }),
+          // Empty replacements included: they must be ignored, never adopted.
+          accessToken: fc.oneof(fc.constant(""), fc.string({ minLength: 1, maxLength: 6 })),
           expiresAt: fc.option(fc.integer({ min: T0, max: T0 + 2 * hour }), { nil: undefined }),
         })
         .map((r) => ({ kind: "replace", ...r }) as const),
@@ -259,6 +260,8 @@ const pairsArb: fc.Arbitrary<ReadonlyArray<readonly [string, string]>> = fc
     code: fc.oneof(
       { weight: 5, arbitrary: fc.constant<ReadonlyArray<string>>([goodCode]) },
       { weight: 1, arbitrary: valuesOf(goodCode) },
+      // An empty code is common enough in the wild to be drawn often, not by chance.
+      { weight: 1, arbitrary: fc.constant<ReadonlyArray<string>>([""]) },
     ),
     error: fc.oneof(
       { weight: 6, arbitrary: fc.constant<ReadonlyArray<string>>([]) },
@@ -646,6 +649,9 @@ describe("machine properties over random event sequences", () => {
     expect(stateAndIssMatch(callbacks.wrongState)).toBe(false)
     expect(stateAndIssMatch(callbacks.wrongIss)).toBe(false)
     expect(acceptable(callbacks.denied)).toBe(false)
-    expect(expectation.pending.state).toBe(goodState)
+    // The fixture's callbacks are built on what the expectation asks for, not on themselves.
+    expect(queryOf(callbacks.good)?.get("state")).toBe(expectation.pending.state)
+    expect(queryOf(callbacks.good)?.get("iss")).toBe(expectation.provider.issuer)
+    expect(queryOf(callbacks.wrongState)?.get("state")).not.toBe(expectation.pending.state)
   })
 })
