@@ -29,7 +29,8 @@ for set in lowest highest; do
     for (const name of ["effect", "@effect/platform", "xstate"])
       console.log(`  ${name} ${require(require.resolve(`${name}/package.json`)).version}`)')
   echo "== $set: type-check core and its tests"
-  (cd "$copy" && node_modules/.bin/tsc -b packages/core/tsconfig.test.json)
+  # Builds dist too: a test runs the built package in a child process.
+  (cd "$copy" && node_modules/.bin/tsc -b packages/core packages/core/tsconfig.test.json)
   echo "== $set: core's unit tests"
   (cd "$copy" && node_modules/.bin/vitest run --project core --exclude 'test/integration/**' --reporter=dot --testTimeout=60000)
 done
