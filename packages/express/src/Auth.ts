@@ -8,12 +8,12 @@ import { randomBytes } from "node:crypto"
 import {
   authorizationCode,
   ConfigError,
-  type CredentialStore,
   InvalidPendingLogin,
   type PendingLogin,
   type Provider,
   type TokenSource,
 } from "@grantflow/core"
+import { type AnyCredentialStore, toCredentialStoreService } from "@grantflow/core/PromiseCredentialStore"
 import * as Effect from "effect/Effect"
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express"
 import { NotAuthenticated } from "./Errors.js"
@@ -44,8 +44,11 @@ export interface AuthOptions<Scope extends string> {
   readonly baseUrl: string
   /** Signs the session cookie and seals the pending login: at least 32 random characters. */
   readonly secret: string
-  /** Where users' credentials live, keyed per session. Default: {@link memorySessionStore}. */
-  readonly store?: CredentialStore.CredentialStoreService | undefined
+  /**
+   * Where users' credentials live, keyed per session: an Effect `CredentialStoreService` or a
+   * Promise-shaped store (`get`, `set`, `remove`, `withLock`). Default: {@link memorySessionStore}.
+   */
+  readonly store?: AnyCredentialStore | undefined
   readonly routes?: AuthRoutes | undefined
   /**
    * Cookie names. Defaults `gf_session` and `gf_login` (with the `__Host-` prefix when Secure):
@@ -187,7 +190,10 @@ export const auth = <Scope extends string>(options: AuthOptions<Scope>): Request
   const sessionCookie = options.cookies?.session ?? cookieName("gf_session")
   const loginCookie = options.cookies?.login ?? cookieName("gf_login")
   const sessionMaxAge = Math.floor((options.sessionMaxAgeMs ?? defaultSessionMaxAgeMs) / 1000)
-  const store = options.store ?? memorySessionStore({ idleTimeoutMs: sessionMaxAge * 1000 })
+  const store =
+    options.store === undefined
+      ? memorySessionStore({ idleTimeoutMs: sessionMaxAge * 1000 })
+      : toCredentialStoreService(options.store)
   const scopes: ReadonlyArray<string> = [...(options.scopes ?? [])]
   const flow = {
     provider: options.provider as Provider<string>,
