@@ -29,6 +29,7 @@ import { markCompleted } from "./internal/completedLogins.js"
 import { exchangeCode, forgetPrivateRecord } from "./internal/flowEffects.js"
 import { type ClientSecret, flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
 import {
+  afterFirstStep,
   type FlowPlan,
   launchFlow,
   liveClock,
@@ -39,12 +40,7 @@ import {
 import { authorizationCodeMachine } from "./machines/authorizationCode.js"
 import type { AuthorizationParams } from "./Provider.js"
 import type { TokenEndpoint } from "./TokenEndpoint.js"
-import {
-  type ActorTokenSource,
-  type TokenSource,
-  type TokenSourceEffect,
-  toEffectSource,
-} from "./TokenSource.js"
+import { type TokenSource, type TokenSourceEffect, toEffectSource } from "./TokenSource.js"
 
 /** What {@link complete} needs: the pending login from `begin` and the URL the server redirected to. */
 export interface CompleteOptions<Scope extends string = string, Pending extends PendingLogin = PendingLogin>
@@ -118,16 +114,6 @@ const plan = <Scope extends string>(
   })
 
 /** Hands the callback to a started source; a failed login stops it. */
-const receive = async (source: ActorTokenSource, callbackUrl: CompleteOptions<string>["callbackUrl"]) => {
-  try {
-    await source.receiveCallback(callbackUrl)
-    return source
-  } catch (error) {
-    await source.stopped()
-    throw error
-  }
-}
-
 // A pending login is exchanged once per process, whatever the adapter does with it.
 const consume = (pending: PendingLogin, maxAgeMs: number) =>
   Effect.flatMap(
@@ -159,7 +145,7 @@ export const complete = <Scope extends string, Pending extends PendingLogin>(
   Effect.flatMap(plan(options), (planned) => startFlow(() => Either.right(planned))).pipe(
     Effect.flatMap((source) =>
       Effect.tryPromise({
-        try: () => receive(source, options.callbackUrl),
+        try: () => afterFirstStep(source, source.receiveCallback(options.callbackUrl)),
         catch: (error) => error as GrantflowError,
       }),
     ),
@@ -189,7 +175,8 @@ export const authorizationCode = {
   ): Promise<TokenSource> => {
     const runtime = sourceRuntime(options)
     try {
-      return receive(launchFlow(runtime, liveClock, runSync(runtime, plan(options))), options.callbackUrl)
+      const source = launchFlow(runtime, liveClock, runSync(runtime, plan(options)))
+      return afterFirstStep(source, source.receiveCallback(options.callbackUrl))
     } catch (error) {
       return Promise.reject(error)
     }

@@ -15,6 +15,7 @@ import {
   OAuthError,
   StateMismatch,
 } from "./Errors.js"
+import { sanitizeServerText } from "./internal/serverText.js"
 import type { Provider } from "./Provider.js"
 
 /**
@@ -59,8 +60,10 @@ const source = "callback"
 const malformed = (reason: MalformedResponse["reason"], fields?: ReadonlyArray<string>) =>
   Either.left(new MalformedResponse({ reason, source, fields }))
 
-// Errors from the front channel are attacker-controllable text shown to users: keep them short.
-const maxDescription = 300
+// Front-channel text is attacker-controllable and shown to users: the same cleaning as the token
+// endpoint's (no control or format characters, capped), with no secret of ours to redact in it.
+const frontChannelText = (text: string | undefined) =>
+  text === undefined ? undefined : sanitizeServerText(text, [])
 
 /**
  * Parses and checks the callback: the full callback URL (absolute or path + query), or its query.
@@ -108,15 +111,15 @@ export const parseCallback = (
   }
 
   if (params.error !== undefined) {
-    const errorDescription = params.error_description?.slice(0, maxDescription)
+    const errorDescription = frontChannelText(params.error_description)
     return Either.left(
       params.error === "access_denied"
         ? new AuthorizationDenied({ errorDescription })
         : new OAuthError({
             endpoint: "authorization",
-            error: params.error.slice(0, 100),
+            error: sanitizeServerText(params.error, [], 100),
             errorDescription,
-            errorUri: params.error_uri,
+            errorUri: frontChannelText(params.error_uri),
           }),
     )
   }

@@ -39,6 +39,7 @@ import { executeWithoutRedirects, wasRedirected } from "./internal/noRedirects.j
 import { describeUrl, readJsonBody } from "./internal/responseBody.js"
 import { sharedHttpRuntime } from "./internal/sharedServices.js"
 import {
+  afterFirstStep,
   type Planner,
   type PlatformOptions,
   runDetached,
@@ -309,13 +310,7 @@ export const deviceAuthorization = <Scope extends string>(
   try {
     const http = Context.get(sharedHttpRuntime().context, HttpClient.HttpClient)
     const source = runDetached(sourceRuntime(options), plan(options, http))
-    return source.getCredentials().then(
-      () => source,
-      (error: unknown) => {
-        source.stop()
-        throw error
-      },
-    )
+    return afterFirstStep(source, source.getCredentials())
   } catch (error) {
     return Promise.reject(error)
   }

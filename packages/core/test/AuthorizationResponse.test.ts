@@ -91,6 +91,19 @@ describe("parseCallback", () => {
     ).toMatchObject({ left: { _tag: "OAuthError", endpoint: "authorization", error: "invalid_scope" } })
   })
 
+  it("cleans front-channel error text: no line breaks or control characters, capped", () => {
+    const forged = `no\r\n[INFO] admin logged in\u0007\u202e${"x".repeat(1000)}`
+    const result = AuthorizationResponse.parseCallback(
+      callback({ error: "server_error\nforged", error_description: forged, state: pending.state }),
+      withoutIss,
+    )
+    if (Either.isRight(result) || result.left._tag !== "OAuthError") throw new Error("expected an OAuthError")
+    const text = `${result.left.error} ${result.left.errorDescription} ${result.left.message}`
+    for (const forbidden of ["\r", "\n", "\u0007", "\u202e"]) expect(text).not.toContain(forbidden)
+    expect(result.left.errorDescription).toMatch(/^no \[INFO\] admin logged in x+…$/)
+    expect(result.left.errorDescription?.length).toBeLessThanOrEqual(300)
+  })
+
   it("refuses a response with neither code nor error", () => {
     expect(AuthorizationResponse.parseCallback(callback({ state: pending.state }), withoutIss)).toMatchObject(
       {

@@ -17,9 +17,10 @@ import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Runtime from "effect/Runtime"
 import { layer as httpLayer } from "#platform/http"
-import { CredentialStore, type CredentialStoreService } from "../CredentialStore.js"
+import { CredentialStore } from "../CredentialStore.js"
 import { type AnyCredentialStore, toCredentialStoreService } from "../PromiseCredentialStore.js"
 import * as TokenEndpoint from "../TokenEndpoint.js"
+import { memoizeByObject } from "./memoize.js"
 import { memoryStore } from "./memoryStore.js"
 
 /** What a renewing flow's actors need. */
@@ -43,35 +44,21 @@ const httpRuntime = (): Runtime.Runtime<HttpClient.HttpClient> => {
   return http
 }
 
+const buildEndpoint = (options: TokenEndpoint.TokenEndpointOptions | undefined) =>
+  Runtime.runSync(httpRuntime(), TokenEndpoint.make(options))
+
 let defaultEndpoint: TokenEndpoint.TokenEndpointService | undefined
 // Keyed by the caller's options object: sources configured alike share a service.
-const endpoints = new WeakMap<TokenEndpoint.TokenEndpointOptions, TokenEndpoint.TokenEndpointService>()
+const endpointForOptions = memoizeByObject(buildEndpoint)
 
 const endpointFor = (options: TokenEndpoint.TokenEndpointOptions | undefined) => {
-  const build = () => Runtime.runSync(httpRuntime(), TokenEndpoint.make(options))
-  if (options === undefined) {
-    defaultEndpoint ??= build()
-    return defaultEndpoint
-  }
-  let endpoint = endpoints.get(options)
-  if (endpoint === undefined) {
-    endpoint = build()
-    endpoints.set(options, endpoint)
-  }
-  return endpoint
+  if (options !== undefined) return endpointForOptions(options)
+  defaultEndpoint ??= buildEndpoint(undefined)
+  return defaultEndpoint
 }
 
 // Adapted once per store object: a server hands the same store to every user's source.
-const adaptedStores = new WeakMap<AnyCredentialStore, CredentialStoreService>()
-
-const storeService = (store: AnyCredentialStore): CredentialStoreService => {
-  let service = adaptedStores.get(store)
-  if (service === undefined) {
-    service = toCredentialStoreService(store)
-    adaptedStores.set(store, service)
-  }
-  return service
-}
+const storeService = memoizeByObject(toCredentialStoreService)
 
 /** The runtime of one Promise-API source: the shared services and its own store. */
 export const sourceRuntime = (options: PlatformOptions): Runtime.Runtime<FlowServices> => {

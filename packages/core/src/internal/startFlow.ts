@@ -11,6 +11,7 @@ import type { DeviceCode, LifecycleInput, Obtained } from "../machines/lifecycle
 import { ActorTokenSource } from "../TokenSource.js"
 import { runForActor } from "./bridge.js"
 import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
+import { memoizeByObject } from "./memoize.js"
 import type { FlowServices } from "./sharedServices.js"
 
 export { type PlatformOptions, sourceRuntime } from "./sharedServices.js"
@@ -72,6 +73,18 @@ const environmentActor = <Input, Output>(
     return runForActor(environment.runtime, effect(environment, input), signal, environment.inFlight)
   })
 
+/** An actor for a step that only some flows plan (their environment carries it). */
+const planStep = <Input, Output>(
+  what: string,
+  step: (
+    environment: FlowEnvironment,
+  ) => ((input: Input) => Effect.Effect<Output, unknown, FlowServices>) | undefined,
+) =>
+  environmentActor((environment, input: Input) => {
+    const run = step(environment)
+    return run === undefined ? Effect.dieMessage(`this flow has no ${what}`) : run(input)
+  })
+
 const flowActors = {
   renew: environmentActor((environment, input: { readonly credentials: Credentials | undefined }) =>
     renew(environment.config)(input),
@@ -80,34 +93,15 @@ const flowActors = {
   revoke: environmentActor((environment, input: { readonly credentials: Credentials | undefined }) =>
     revoke(environment.config)(input),
   ),
-  exchangeCode: environmentActor((environment, input: { readonly code: Redacted.Redacted<string> }) =>
-    environment.exchangeCode === undefined
-      ? Effect.dieMessage("this flow has no authorization code to exchange")
-      : environment.exchangeCode(input),
-  ),
-  requestDeviceCode: environmentActor((environment, _input: undefined) =>
-    environment.device === undefined
-      ? Effect.dieMessage("this flow has no device code to request")
-      : environment.device.request(),
-  ),
-  pollDeviceCode: environmentActor((environment, input: { readonly device: DeviceCode }) =>
-    environment.device === undefined
-      ? Effect.dieMessage("this flow has no device code to poll")
-      : environment.device.poll(input),
-  ),
+  exchangeCode: planStep("authorization code to exchange", (environment) => environment.exchangeCode),
+  requestDeviceCode: planStep("device code to request", (environment) => environment.device?.request),
+  pollDeviceCode: planStep("device code to poll", (environment) => environment.device?.poll),
 } as unknown as Actors
 
 // One provided machine per flow kind, not one copy of the state-node tree per source.
-const provided = new WeakMap<AnyStateMachine, FlowMachine>()
-
-const providedMachine = (machine: AnyStateMachine): FlowMachine => {
-  let flow = provided.get(machine)
-  if (flow === undefined) {
-    flow = (machine as FlowMachine).provide({ actors: flowActors })
-    provided.set(machine, flow)
-  }
-  return flow
-}
+const providedMachine = memoizeByObject(
+  (machine: AnyStateMachine): FlowMachine => (machine as FlowMachine).provide({ actors: flowActors }),
+)
 
 /** Starts a planned flow's actor on `runtime`; `stop()` on the source ends it. */
 export const launchFlow = <R>(runtime: Runtime.Runtime<R>, clock: Clock.Clock, plan: FlowPlan<R>) => {
@@ -173,4 +167,19 @@ export const runDetached = <R, E>(runtime: Runtime.Runtime<R>, planner: Planner<
   const plan = planner(liveClock.unsafeCurrentTimeMillis())
   if (Either.isLeft(plan)) throw plan.left
   return launchFlow(runtime, liveClock, plan.right)
+}
+
+/**
+ * A Promise-API source whose start ends with a first step (a code exchange, a device login): the
+ * source once that step succeeds; otherwise the step's error, after the source has stopped and
+ * its in-flight runs have settled.
+ */
+export const afterFirstStep = async <A>(source: A & { stopped(): Promise<void> }, step: Promise<unknown>) => {
+  try {
+    await step
+    return source
+  } catch (error) {
+    await source.stopped()
+    throw error
+  }
 }
