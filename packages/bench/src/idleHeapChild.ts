@@ -35,8 +35,7 @@ const holders: Record<string, (index: number) => unknown> = {
   actor: (index) =>
     createActor(machines.savedCredentials, {
       input: {
-        renewsWith: "refresh_token",
-        obtained: { credentials: credentialsOf(index), obtainedAt: Date.now() },
+        obtained: { credentials: credentialsOf(index), obtainedAt: Date.now(), renewAt: expiresAt - 60_000 },
       },
     }).start(),
   grantflow: (index) =>

@@ -100,11 +100,7 @@ const plan = <Scope extends string>(
     )
     return {
       machine: authorizationCodeMachine,
-      input: {
-        renewsWith: "refresh_token",
-        marginMs: config.marginMs,
-        expectation: { provider: options.provider, pending },
-      },
+      input: { expectation: { provider: options.provider, pending } },
       config,
       exchangeCode: (input) => Effect.zipRight(consume(pending, maxAgeMs), exchange(input)),
       replayOn401: true,

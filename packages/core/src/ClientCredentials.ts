@@ -52,7 +52,7 @@ const plan =
     }
     return Either.right({
       machine: clientCredentialsMachine,
-      input: { renewsWith: "client_credentials", marginMs: config.right.marginMs },
+      input: {},
       config: config.right,
       replayOn401: true,
       fetch: options.fetch,

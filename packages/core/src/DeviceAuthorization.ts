@@ -46,8 +46,8 @@ import {
   sourceRuntime,
   startFlow,
 } from "./internal/startFlow.js"
+import type { DeviceCode } from "./machines/deviceAuthorization.js"
 import { deviceAuthorizationMachine } from "./machines/deviceAuthorization.js"
-import type { DeviceCode } from "./machines/lifecycle.js"
 import { isLoopbackHost } from "./Provider.js"
 import { TokenEndpoint } from "./TokenEndpoint.js"
 import { processErrorStatus } from "./TokenResponse.js"
@@ -240,7 +240,7 @@ const plan =
       return Either.left(noEndpoint(config.provider))
     return Either.right({
       machine: deviceAuthorizationMachine,
-      input: { renewsWith: "refresh_token", marginMs: config.marginMs },
+      input: {},
       config,
       device: {
         request: () =>

@@ -12,6 +12,7 @@ import { Credentials } from "./Credentials.js"
 import { ConfigError } from "./Errors.js"
 import { forgetPrivateRecord } from "./internal/flowEffects.js"
 import { flowConfig, type ProviderFlowOptions, randomId } from "./internal/flowOptions.js"
+import { held } from "./internal/renewal.js"
 import {
   type Planner,
   type PlatformOptions,
@@ -50,11 +51,7 @@ const plan =
     // The lifetime of stored credentials is unknown, so the margin is capped by what remains.
     return Either.right({
       machine: savedCredentialsMachine,
-      input: {
-        renewsWith: "refresh_token",
-        marginMs: config.right.marginMs,
-        obtained: { credentials, obtainedAt },
-      },
+      input: { obtained: held({ credentials, obtainedAt }, config.right.marginMs) },
       config: config.right,
       replayOn401: true,
       fetch: options.fetch,

@@ -41,7 +41,7 @@ const plan =
   (now) =>
     Either.map(obtain(options, now), (obtained) => ({
       machine: staticTokenMachine,
-      input: { renewsWith: "none" as const, obtained },
+      input: { obtained },
       replayOn401: false,
       fetch: options.fetch,
     }))
@@ -51,7 +51,7 @@ const withReplace = (source: ActorTokenSource, clock: Clock.Clock) => {
     const next = obtain(token, clock.unsafeCurrentTimeMillis())
     // The tagged error itself, for callers who never touch Effect.
     if (Either.isLeft(next)) throw next.left
-    source.send({ type: "CREDENTIALS_REPLACED", obtained: next.right })
+    source.send({ type: "CREDENTIALS_REPLACED", held: next.right })
   }
   return Object.assign(source, { replace }) as StaticTokenSource & typeof source
 }
@@ -67,6 +67,8 @@ const obtain = (options: StaticTokenOptions, obtainedAt: number) =>
           ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
         },
         obtainedAt,
+        // A static token is used until it expires: no margin.
+        renewAt: options.expiresAt,
       })
 
 /**

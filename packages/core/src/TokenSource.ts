@@ -6,13 +6,13 @@
  */
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type { Actor, SnapshotFrom } from "xstate"
+import type { Observer, Subscription } from "xstate"
 import type { Credentials } from "./Credentials.js"
 import type { GrantflowError } from "./Errors.js"
 import { ReauthenticationRequired } from "./Errors.js"
 import { awaitFlow } from "./internal/bridge.js"
-import type { authorizationCodeMachine } from "./machines/authorizationCode.js"
-import { canRenew, isExpired, needsRenewal, unsavedCredentials as unsavedOf } from "./machines/lifecycle.js"
+import { unsavedOf } from "./internal/renewal.js"
+import type { FlowContext, FlowEvent } from "./machines/index.js"
 
 /**
  * The credentials a `PersistenceError` kept because they could not be saved (a login whose
@@ -68,9 +68,22 @@ export interface TokenSourceEffect {
   readonly source: TokenSource
 }
 
-/** Every flow machine shares the lifecycle's snapshot shape. */
-export type FlowActor = Actor<typeof authorizationCodeMachine>
-type FlowSnapshot = SnapshotFrom<typeof authorizationCodeMachine>
+/** What a source reads of its flow's snapshot: the same for every flow machine. */
+export interface FlowSnapshot {
+  readonly status: "active" | "done" | "error" | "stopped"
+  readonly value: unknown
+  readonly context: FlowContext
+  hasTag(tag: string): boolean
+}
+
+/** What a source needs of its flow's actor: any grantflow flow machine's actor has it. */
+export interface FlowActor {
+  getSnapshot(): FlowSnapshot
+  send(event: FlowEvent): void
+  subscribe(observer: Observer<FlowSnapshot>): Subscription
+  subscribe(next: (snapshot: FlowSnapshot) => void): Subscription
+  stop(): unknown
+}
 
 /** How a flow's actor is wired to the outside world. */
 export interface ActorTokenSourceOptions {
@@ -112,11 +125,10 @@ export class ActorTokenSource implements TokenSource {
 
   peekAccessToken(): string | undefined {
     const snapshot = this.#actor.getSnapshot()
-    const credentials = snapshot.context.credentials
+    const { credentials, renewAt } = snapshot.context
     if (credentials === undefined || !snapshot.hasTag("authorized")) return undefined
-    const now = this.#clock.unsafeCurrentTimeMillis()
-    const context = snapshot.context
-    if (canRenew(context) ? needsRenewal(context, now) : isExpired(credentials, now)) return undefined
+    // Past `renewAt` the machine decides: renew, answer the token it cannot renew, or end.
+    if (renewAt !== undefined && this.#clock.unsafeCurrentTimeMillis() >= renewAt) return undefined
     return credentials.accessToken
   }
 
@@ -176,7 +188,7 @@ export class ActorTokenSource implements TokenSource {
   }
 
   /** Sends an event to the flow's machine (adapters and embedders). */
-  send(event: Parameters<FlowActor["send"]>[0]): void {
+  send(event: FlowEvent): void {
     this.#actor.send(event)
   }
 

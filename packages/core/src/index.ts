@@ -29,7 +29,17 @@ export * from "./Errors.js"
 export type { CredentialsListener } from "./internal/flowEffects.js"
 export type { ProviderFlowOptions } from "./internal/flowOptions.js"
 export type { PlatformOptions } from "./internal/startFlow.js"
-export { machines } from "./machines/index.js"
+export {
+  type AuthorizationCodeContext,
+  type DeviceCode,
+  type FlowContext,
+  type FlowMachine,
+  type Held,
+  machines,
+  type Obtained,
+  type Outcome,
+  type RenewalContext,
+} from "./machines/index.js"
 export * as Pkce from "./Pkce.js"
 export {
   type AnyCredentialStore,

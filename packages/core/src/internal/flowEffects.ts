@@ -6,10 +6,11 @@ import * as Redacted from "effect/Redacted"
 import { CredentialStore } from "../CredentialStore.js"
 import type { Credentials } from "../Credentials.js"
 import { PersistenceError, ReauthenticationRequired } from "../Errors.js"
-import { type Obtained, renewAtOf, withUnsaved } from "../machines/lifecycle.js"
+import type { Obtained } from "../machines/lifecycle.js"
 import type { Provider } from "../Provider.js"
 import { type ClientCredentials, TokenEndpoint } from "../TokenEndpoint.js"
 import type { TokenResponse } from "../TokenResponse.js"
+import { renewAtOf, withUnsaved } from "./renewal.js"
 
 /** Called with new credentials before any caller receives them; awaited. */
 export type CredentialsListener = (credentials: Credentials) => void | Promise<void>

@@ -1,10 +1,10 @@
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import { ConfigError } from "../Errors.js"
-import { defaultMarginMs } from "../machines/lifecycle.js"
 import type { Provider } from "../Provider.js"
 import { encodeBase64Url } from "./base64url.js"
 import type { CredentialsListener, FlowConfig } from "./flowEffects.js"
+import { defaultMarginMs } from "./renewal.js"
 
 // Random bytes drawn in batches: one `getRandomValues` call costs ~20 µs in Node 20, more than
 // the rest of a source's creation. Each byte is handed out once.

@@ -6,24 +6,27 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import { type AnyStateMachine, createActor, fromPromise } from "xstate"
 import type { Credentials } from "../Credentials.js"
-import type { authorizationCodeMachine } from "../machines/authorizationCode.js"
-import type { DeviceCode, LifecycleInput, Obtained } from "../machines/lifecycle.js"
+import type { AuthorizationCodeInput } from "../machines/authorizationCode.js"
+import type { DeviceCode } from "../machines/deviceAuthorization.js"
+import type { FlowMachine } from "../machines/index.js"
+import type { Held, Obtained, Outcome, RenewalInput } from "../machines/lifecycle.js"
 import { ActorTokenSource } from "../TokenSource.js"
 import { runForActor } from "./bridge.js"
 import { type FlowConfig, persist, renew, revoke } from "./flowEffects.js"
 import { memoizeByObject } from "./memoize.js"
+import { held, unsavedOf } from "./renewal.js"
 import type { FlowServices } from "./sharedServices.js"
 
 export { type PlatformOptions, sourceRuntime } from "./sharedServices.js"
 
-type FlowMachine = typeof authorizationCodeMachine
-type Actors = NonNullable<Parameters<FlowMachine["provide"]>[0]["actors"]>
+type AnyFlowMachine = typeof import("../machines/authorizationCode.js").authorizationCodeMachine
+type Actors = NonNullable<Parameters<AnyFlowMachine["provide"]>[0]["actors"]>
 
 /** What a flow's start has validated: the machine to run and what its actors work with. */
 export interface FlowPlan<R> {
   /** Any flow machine: they share the lifecycle's context, events and actors. */
   readonly machine: AnyStateMachine
-  readonly input: LifecycleInput
+  readonly input: RenewalInput | AuthorizationCodeInput
   /** Absent for flows without actors (a static token). */
   readonly config?: FlowConfig | undefined
   /** The authorization code flow's one exchange, bound to its pending login. */
@@ -85,17 +88,49 @@ const planStep = <Input, Output>(
     return run === undefined ? Effect.dieMessage(`this flow has no ${what}`) : run(input)
   })
 
+/**
+ * A token request as its machine sees it: the credentials with when they fall due, and a failed
+ * save as an `Unsaved` outcome carrying them (the error keeps them too, for `unsavedCredentials`).
+ */
+const asOutcome = <E>(
+  environment: FlowEnvironment,
+  request: Effect.Effect<Obtained, E, FlowServices>,
+): Effect.Effect<Outcome, E, FlowServices> => {
+  const { marginMs } = environment.config
+  return Effect.matchEffect(request, {
+    onSuccess: (obtained) => Effect.succeed({ _tag: "Saved", held: held(obtained, marginMs) }),
+    onFailure: (error) => {
+      const unsaved = unsavedOf(error)
+      return unsaved === undefined
+        ? Effect.fail(error)
+        : Effect.succeed({ _tag: "Unsaved", held: held(unsaved, marginMs), error })
+    },
+  })
+}
+
+/** A planned token request (a code exchange, a device poll) with its outcome as above. */
+const plannedRequest =
+  <Input>(step: ((input: Input) => Effect.Effect<Obtained, unknown, FlowServices>) | undefined) =>
+  (environment: FlowEnvironment) =>
+    step === undefined ? undefined : (input: Input) => asOutcome(environment, step(input))
+
 const flowActors = {
   renew: environmentActor((environment, input: { readonly credentials: Credentials | undefined }) =>
-    renew(environment.config)(input),
+    asOutcome(environment, renew(environment.config)(input)),
   ),
-  persist: environmentActor((environment, input: Obtained) => persist(environment.config)(input)),
+  persist: environmentActor((environment, input: Held) =>
+    Effect.map(persist(environment.config)(input), (obtained) => held(obtained, environment.config.marginMs)),
+  ),
   revoke: environmentActor((environment, input: { readonly credentials: Credentials | undefined }) =>
     revoke(environment.config)(input),
   ),
-  exchangeCode: planStep("authorization code to exchange", (environment) => environment.exchangeCode),
+  exchangeCode: planStep("authorization code to exchange", (environment) =>
+    plannedRequest(environment.exchangeCode)(environment),
+  ),
   requestDeviceCode: planStep("device code to request", (environment) => environment.device?.request),
-  pollDeviceCode: planStep("device code to poll", (environment) => environment.device?.poll),
+  pollDeviceCode: planStep("device code to poll", (environment) =>
+    plannedRequest(environment.device?.poll)(environment),
+  ),
 } as unknown as Actors
 
 // One provided machine per flow kind, not one copy of the state-node tree per source.

@@ -6,7 +6,47 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  * @module
  */
-import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
+import type * as Redacted from "effect/Redacted"
+import { assign, setup } from "xstate"
+import { type CallbackExpectation, parseCallback } from "../AuthorizationResponse.js"
+import {
+  errorOf,
+  heldOf,
+  holdsRefreshToken,
+  type Outcome,
+  outcomeOf,
+  type RenewalContext,
+  type RenewalEvent,
+  type RenewalInput,
+  renewalActions,
+  renewalActors,
+  renewalContext,
+  renewalGuards,
+  renewalStates,
+  unimplemented,
+} from "./lifecycle.js"
+
+/** The authorization callback, as the redirect URI received it. */
+export interface CallbackReceived {
+  readonly type: "CALLBACK_RECEIVED"
+  readonly callback: string | URL | URLSearchParams
+}
+
+/** What the authorization code flow holds. */
+export interface AuthorizationCodeContext extends RenewalContext {
+  /** What the callback is checked against: the pending login and the provider. */
+  readonly expectation: CallbackExpectation
+  /** The checked authorization code, held only while it is exchanged. */
+  readonly code: Redacted.Redacted<string> | undefined
+}
+
+/** The events the authorization code flow accepts. */
+export type AuthorizationCodeEvent = RenewalEvent | CallbackReceived
+
+/** What the authorization code flow starts from: the login it waits to complete. */
+export interface AuthorizationCodeInput extends RenewalInput {
+  readonly expectation: CallbackExpectation
+}
 
 /**
  * The authorization code flow as a statechart. A callback whose `iss` or `state` does not match
@@ -15,18 +55,42 @@ import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7
  */
-export const authorizationCodeMachine = lifecycle.createMachine({
+export const authorizationCodeMachine = setup({
+  types: {
+    context: {} as AuthorizationCodeContext,
+    events: {} as AuthorizationCodeEvent,
+    input: {} as AuthorizationCodeInput,
+  },
+  actors: {
+    ...renewalActors,
+    exchangeCode: unimplemented<Outcome, { readonly code: Redacted.Redacted<string> }>("exchangeCode"),
+  },
+  guards: {
+    ...renewalGuards(holdsRefreshToken),
+    holdsCode: ({ context }) => context.code !== undefined,
+  },
+  actions: {
+    ...renewalActions<AuthorizationCodeContext, AuthorizationCodeEvent>(),
+    // The callback is parsed and checked once: the code, or why it was refused.
+    checkCallback: assign(({ context, event }) => {
+      // Embedders' JavaScript may start the machine without an expectation: nothing is accepted.
+      if (event.type !== "CALLBACK_RECEIVED" || context.expectation === undefined) return {}
+      const result = parseCallback(event.callback, context.expectation)
+      return result._tag === "Right" ? { code: result.right.code } : { error: result.left }
+    }),
+    dropCode: assign({ code: undefined }),
+  },
+}).createMachine({
   id: "authorizationCode",
   initial: "awaitingCallback",
-  context: ({ input }) => initialContext({ ...input, renewsWith: "refresh_token" }),
+  context: ({ input }) => ({ ...renewalContext(input), expectation: input.expectation, code: undefined }),
   states: {
     awaitingCallback: {
-      on: {
-        CALLBACK_RECEIVED: [
-          { guard: "callbackAccepted", target: "exchanging", actions: "acceptCallback" },
-          { target: "rejected", actions: "refuseCallback" },
-        ],
-      },
+      on: { CALLBACK_RECEIVED: { target: "checkingCallback", actions: "checkCallback" } },
+    },
+    /** Passed through at once: to the exchange with a code, to `rejected` without one. */
+    checkingCallback: {
+      always: [{ guard: "holdsCode", target: "exchanging" }, { target: "rejected" }],
     },
     exchanging: {
       tags: ["busy"],
@@ -34,21 +98,15 @@ export const authorizationCodeMachine = lifecycle.createMachine({
         id: "exchangeCode",
         src: "exchangeCode",
         input: ({ context }) => ({ code: context.code! }),
-        onDone: {
-          target: "valid",
-          actions: ["dropCode", { type: "adopt", params: ({ event }) => ({ obtained: event.output }) }],
-        },
-        onError: [
+        onDone: [
           {
-            guard: { type: "lostUnsaved", params: ({ event }) => ({ error: event.error }) },
+            guard: { type: "isUnsaved", params: outcomeOf },
             target: "failed",
-            actions: ["dropCode", { type: "keepUnsaved", params: ({ event }) => ({ error: event.error }) }],
+            actions: ["dropCode", { type: "keepUnsaved", params: outcomeOf }],
           },
-          {
-            target: "rejected",
-            actions: ["dropCode", { type: "recordError", params: ({ event }) => ({ error: event.error }) }],
-          },
+          { target: "valid", actions: ["dropCode", { type: "adopt", params: heldOf }] },
         ],
+        onError: { target: "rejected", actions: ["dropCode", { type: "recordError", params: errorOf }] },
       },
     },
     /** The callback was refused or the code could not be exchanged: this login is over. */

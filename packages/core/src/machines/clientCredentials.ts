@@ -5,7 +5,17 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  * @module
  */
-import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
+import { setup } from "xstate"
+import {
+  type RenewalContext,
+  type RenewalEvent,
+  type RenewalInput,
+  renewalActions,
+  renewalActors,
+  renewalContext,
+  renewalGuards,
+  renewalStates,
+} from "./lifecycle.js"
 
 /**
  * The client credentials flow as a statechart. Its `renew` actor requests a token with the
@@ -13,10 +23,20 @@ import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
  */
-export const clientCredentialsMachine = lifecycle.createMachine({
+export const clientCredentialsMachine = setup({
+  types: {
+    context: {} as RenewalContext,
+    events: {} as RenewalEvent,
+    input: {} as RenewalInput,
+  },
+  actors: renewalActors,
+  // Its own grant always renews.
+  guards: renewalGuards(() => true),
+  actions: renewalActions<RenewalContext, RenewalEvent>(),
+}).createMachine({
   id: "clientCredentials",
   initial: "idle",
-  context: ({ input }) => initialContext({ ...input, renewsWith: "client_credentials" }),
+  context: ({ input }) => renewalContext(input),
   states: {
     /** No token yet: the first call requests one. */
     idle: {

@@ -6,9 +6,46 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628
  * @module
  */
-import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
+import type * as Redacted from "effect/Redacted"
+import { assign, setup } from "xstate"
+import {
+  errorOf,
+  heldOf,
+  holdsRefreshToken,
+  type Outcome,
+  outcomeOf,
+  type RenewalContext,
+  type RenewalEvent,
+  type RenewalInput,
+  renewalActions,
+  renewalActors,
+  renewalContext,
+  renewalGuards,
+  renewalStates,
+  tagOf,
+  unimplemented,
+} from "./lifecycle.js"
 
-const failure = ({ event }: { readonly event: { readonly error: unknown } }) => ({ error: event.error })
+/**
+ * A device authorization response, decoded (RFC 8628 §3.2): what the user is shown, and how the
+ * device polls. `expiresAt` and `intervalMs` are Clock milliseconds.
+ */
+export interface DeviceCode {
+  readonly deviceCode: Redacted.Redacted<string>
+  readonly userCode: string
+  readonly verificationUri: string
+  readonly verificationUriComplete?: string | undefined
+  readonly expiresAt: number
+  readonly intervalMs: number
+}
+
+/** What the device flow holds. */
+export interface DeviceAuthorizationContext extends RenewalContext {
+  /** The device code and its user code, held only while the login waits for the user. */
+  readonly device: DeviceCode | undefined
+}
+
+const pollAgainOn = ["TransportError", "TimeoutError", "RateLimited"]
 
 /**
  * The device authorization grant as a statechart. `awaitingUser` holds the user code to show;
@@ -17,10 +54,48 @@ const failure = ({ event }: { readonly event: { readonly error: unknown } }) => 
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  */
-export const deviceAuthorizationMachine = lifecycle.createMachine({
+export const deviceAuthorizationMachine = setup({
+  types: {
+    context: {} as DeviceAuthorizationContext,
+    events: {} as RenewalEvent,
+    input: {} as RenewalInput,
+  },
+  actors: {
+    ...renewalActors,
+    requestDeviceCode: unimplemented<DeviceCode, void>("requestDeviceCode"),
+    pollDeviceCode: unimplemented<Outcome, { readonly device: DeviceCode }>("pollDeviceCode"),
+  },
+  // RFC 8628 §3.5: poll no sooner than the server's interval (5 s when it names none).
+  delays: {
+    devicePollInterval: ({ context }) => context.device?.intervalMs ?? 5000,
+  },
+  guards: {
+    ...renewalGuards(holdsRefreshToken),
+    errorIs: (_, params: { readonly error: unknown; readonly tag: string }) =>
+      tagOf(params.error) === params.tag,
+    oauthErrorIs: (_, params: { readonly error: unknown; readonly code: string }) =>
+      tagOf(params.error) === "OAuthError" &&
+      (params.error as { readonly error?: unknown }).error === params.code,
+    // A network blip or a busy server must not end a login the user may be approving: poll
+    // again; the device code's expiry bounds the attempts.
+    isTransient: (_, params: { readonly error: unknown }) =>
+      pollAgainOn.includes(tagOf(params.error) as string),
+  },
+  actions: {
+    ...renewalActions<DeviceAuthorizationContext, RenewalEvent>(),
+    adoptDeviceCode: assign((_, params: { readonly device: DeviceCode }) => ({ device: params.device })),
+    // RFC 8628 §3.5: each slow_down adds 5 s to the interval, for this and every later poll.
+    slowDown: assign(({ context }) =>
+      context.device === undefined
+        ? {}
+        : { device: { ...context.device, intervalMs: context.device.intervalMs + 5000 } },
+    ),
+    dropDeviceCode: assign({ device: undefined }),
+  },
+}).createMachine({
   id: "deviceAuthorization",
   initial: "requestingCode",
-  context: ({ input }) => initialContext({ ...input, renewsWith: "refresh_token" }),
+  context: ({ input }) => ({ ...renewalContext(input), device: undefined }),
   states: {
     requestingCode: {
       tags: ["busy"],
@@ -31,7 +106,7 @@ export const deviceAuthorizationMachine = lifecycle.createMachine({
           target: "awaitingUser",
           actions: { type: "adoptDeviceCode", params: ({ event }) => ({ device: event.output }) },
         },
-        onError: { target: "rejected", actions: { type: "recordError", params: failure } },
+        onError: { target: "rejected", actions: { type: "recordError", params: errorOf } },
       },
     },
     /** The user code is shown; the next poll waits for the interval. */
@@ -45,16 +120,15 @@ export const deviceAuthorizationMachine = lifecycle.createMachine({
         id: "pollDeviceCode",
         src: "pollDeviceCode",
         input: ({ context }) => ({ device: context.device! }),
-        onDone: {
-          target: "valid",
-          actions: ["dropDeviceCode", { type: "adopt", params: ({ event }) => ({ obtained: event.output }) }],
-        },
-        onError: [
+        onDone: [
           {
-            guard: { type: "lostUnsaved", params: failure },
+            guard: { type: "isUnsaved", params: outcomeOf },
             target: "failed",
-            actions: ["dropDeviceCode", { type: "keepUnsaved", params: failure }],
+            actions: ["dropDeviceCode", { type: "keepUnsaved", params: outcomeOf }],
           },
+          { target: "valid", actions: ["dropDeviceCode", { type: "adopt", params: heldOf }] },
+        ],
+        onError: [
           {
             guard: {
               type: "oauthErrorIs",
@@ -76,7 +150,7 @@ export const deviceAuthorizationMachine = lifecycle.createMachine({
               params: ({ event }) => ({ error: event.error, tag: "AuthorizationDenied" }),
             },
             target: "denied",
-            actions: ["dropDeviceCode", { type: "recordError", params: failure }],
+            actions: ["dropDeviceCode", { type: "recordError", params: errorOf }],
           },
           {
             guard: {
@@ -84,21 +158,10 @@ export const deviceAuthorizationMachine = lifecycle.createMachine({
               params: ({ event }) => ({ error: event.error, tag: "DeviceCodeExpired" }),
             },
             target: "expired",
-            actions: ["dropDeviceCode", { type: "recordError", params: failure }],
+            actions: ["dropDeviceCode", { type: "recordError", params: errorOf }],
           },
-          // A network blip or a busy server must not end a login the user may be approving:
-          // poll again; the device code's expiry bounds the attempts.
-          ...["TransportError", "TimeoutError", "RateLimited"].map((tag) => ({
-            guard: {
-              type: "errorIs" as const,
-              params: ({ event }: { readonly event: { readonly error: unknown } }) => ({
-                error: event.error,
-                tag,
-              }),
-            },
-            target: "awaitingUser" as const,
-          })),
-          { target: "rejected", actions: ["dropDeviceCode", { type: "recordError", params: failure }] },
+          { guard: { type: "isTransient", params: errorOf }, target: "awaitingUser" },
+          { target: "rejected", actions: ["dropDeviceCode", { type: "recordError", params: errorOf }] },
         ],
       },
     },

@@ -1,251 +1,209 @@
 /**
  * The token lifecycle every renewing flow shares: valid → renewing → valid, a failed state that
- * the next call retries, and `reauthenticationRequired` as the end. The machines only name their
- * side effects (`renew`, `persist`, `exchangeCode`, `revoke`) and take `now` from events, so they
- * never read the clock, randomness or the network themselves.
+ * the next call retries, and `reauthenticationRequired` as the end. Each flow builds its own
+ * `setup` from these parts and the actors and context it adds; the machines only name their side
+ * effects (`renew`, `persist`, `revoke`, ...) and take `now` from events.
+ *
+ * Machines import xstate, types, the error classes and (authorization code) the callback check,
+ * nothing else: no clock, randomness, I/O or arithmetic. When credentials fall due is computed
+ * outside (`internal/renewal.ts`) and arrives with them; a save that failed arrives as an
+ * `Unsaved` outcome, not as a hidden property of an error.
  *
  * @module
  */
-import type * as Redacted from "effect/Redacted"
-import { assign, fromPromise, setup } from "xstate"
-import type { CallbackExpectation } from "../AuthorizationResponse.js"
-import { parseCallback } from "../AuthorizationResponse.js"
+import { assign, type EventObject, fromPromise, type ParameterizedObject } from "xstate"
 import type { Credentials } from "../Credentials.js"
 import { ReauthenticationRequired, TokenExpired } from "../Errors.js"
 
-/** What a renewal or exchange yields: the credentials and when they were obtained (Clock time). */
+/** What a token request yields: the credentials and when they were obtained (Clock time). */
 export interface Obtained {
   readonly credentials: Credentials
   readonly obtainedAt: number
 }
 
-/**
- * A device authorization response, decoded (RFC 8628 §3.2): what the user is shown, and how the
- * device polls. `expiresAt` and `intervalMs` are Clock milliseconds.
- */
-export interface DeviceCode {
-  readonly deviceCode: Redacted.Redacted<string>
-  readonly userCode: string
-  readonly verificationUri: string
-  readonly verificationUriComplete?: string | undefined
-  readonly expiresAt: number
-  readonly intervalMs: number
+/** Credentials as a flow holds them: obtained, and due for renewal at `renewAt` (never if absent). */
+export interface Held extends Obtained {
+  readonly renewAt: number | undefined
 }
 
-/** How a flow gets its next token by itself, if it can. */
-export type RenewsWith = "client_credentials" | "refresh_token" | "none"
+/**
+ * How a token request ended when it got credentials: saved (store and hook), or not saved, in
+ * which case the machine keeps them and saves them before anything else.
+ */
+export type Outcome =
+  | { readonly _tag: "Saved"; readonly held: Held }
+  | { readonly _tag: "Unsaved"; readonly held: Held; readonly error: unknown }
 
-/** What every flow machine holds. */
-export interface LifecycleContext {
+/** What every flow machine holds, and all a token source reads of it. */
+export interface FlowContext {
   readonly credentials: Credentials | undefined
-  /** When renewal is due: `expiresAt` less the margin, capped at half the token's lifetime. */
+  /** When renewal is due; undefined for a token that never expires. */
   readonly renewAt: number | undefined
-  /** New credentials that could not be saved yet: they are saved before anything else happens. */
-  readonly unpersisted: Obtained | undefined
   /** The last failure, answered to every caller that waited on it. */
   readonly error: unknown
   /** Why revocation at the server failed (local credentials are forgotten regardless). */
   readonly revokeFailure: unknown
-  readonly marginMs: number
-  readonly renewsWith: RenewsWith
-  /** What an authorization callback is checked against (authorization code flows). */
-  readonly expectation: CallbackExpectation | undefined
-  /** The checked authorization code, held only while it is exchanged. */
-  readonly code: Redacted.Redacted<string> | undefined
-  /** The device code and its user code, held only while a device login waits for the user. */
-  readonly device: DeviceCode | undefined
 }
 
-/** Events the flow machines accept. */
-export type LifecycleEvent =
-  | { readonly type: "ACCESS_TOKEN_REQUESTED"; readonly now: number }
-  | { readonly type: "UNAUTHORIZED"; readonly accessToken: string }
-  | { readonly type: "CALLBACK_RECEIVED"; readonly callback: string | URL | URLSearchParams }
-  | { readonly type: "CREDENTIALS_REPLACED"; readonly obtained: Obtained }
-  | { readonly type: "REVOKE_REQUESTED" }
-
-/** What a flow machine starts from. */
-export interface LifecycleInput {
-  readonly renewsWith: RenewsWith
-  readonly marginMs?: number | undefined
-  readonly obtained?: Obtained | undefined
-  readonly expectation?: CallbackExpectation | undefined
+/** What a renewing flow holds. */
+export interface RenewalContext extends FlowContext {
+  /** New credentials that could not be saved yet: they are saved before anything else happens. */
+  readonly unpersisted: Held | undefined
 }
 
-/** Default renewal margin: renew a minute before expiry. */
-export const defaultMarginMs = 60_000
-
-/**
- * When to renew: `marginMs` before expiry, but never more than half the token's lifetime, so a
- * token that lives 30 s is used for 15 s instead of being renewed on every call.
- */
-export const renewAtOf = (obtained: Obtained, marginMs: number): number | undefined => {
-  const { expiresAt } = obtained.credentials
-  if (expiresAt === undefined) return undefined
-  const lifetime = Math.max(0, expiresAt - obtained.obtainedAt)
-  return expiresAt - Math.min(marginMs, lifetime / 2)
+/** A caller wants a token at `now` (Clock milliseconds). */
+export interface AccessTokenRequested {
+  readonly type: "ACCESS_TOKEN_REQUESTED"
+  readonly now: number
 }
 
-/** True when a call at `now` must not be answered from the held credentials. */
-export const needsRenewal = (
-  context: Pick<LifecycleContext, "credentials" | "renewAt">,
-  now: number,
-): boolean => context.credentials === undefined || (context.renewAt !== undefined && now >= context.renewAt)
-
-/** True when the held access token is past its expiry, not just inside the margin. */
-export const isExpired = (credentials: Credentials | undefined, now: number): boolean =>
-  credentials === undefined || (credentials.expiresAt !== undefined && now >= credentials.expiresAt)
-
-/** True when the flow can get a new token by itself. */
-export const canRenew = (context: Pick<LifecycleContext, "renewsWith" | "credentials">): boolean =>
-  context.renewsWith === "client_credentials" ||
-  (context.renewsWith === "refresh_token" && context.credentials?.refreshToken !== undefined)
-
-// Unsaved credentials ride on their error in a WeakMap: no property, hidden or not, holds them,
-// so neither logs, `JSON.stringify` nor `util.inspect(error, { showHidden: true })` reach them.
-const unsaved = new WeakMap<object, Obtained>()
-
-/** Attaches unsaved credentials to an error where no inspection reaches them. */
-export const withUnsaved = <E extends object>(error: E, obtained: Obtained): E => {
-  unsaved.set(error, obtained)
-  return error
+/** A resource server answered 401 to `accessToken`. */
+export interface Unauthorized {
+  readonly type: "UNAUTHORIZED"
+  readonly accessToken: string
 }
 
-/** The credentials an error carries because they could not be saved, if any. */
-export const unsavedCredentials = (error: unknown): Obtained | undefined =>
-  typeof error === "object" && error !== null ? unsaved.get(error) : undefined
+/** The events every renewing flow accepts. */
+export type RenewalEvent = AccessTokenRequested | Unauthorized | { readonly type: "REVOKE_REQUESTED" }
 
-const unsavedOf = unsavedCredentials
+/** What a renewing flow starts from: credentials already held, if any. */
+export interface RenewalInput {
+  readonly obtained?: Held | undefined
+}
 
-const tagOf = (error: unknown): unknown =>
-  typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
+/** The context a renewing flow starts with. */
+export const renewalContext = (input: RenewalInput): RenewalContext => ({
+  credentials: input.obtained?.credentials,
+  renewAt: input.obtained?.renewAt,
+  unpersisted: undefined,
+  error: undefined,
+  revokeFailure: undefined,
+})
 
-// Actors the machines name; adapters and facades provide them with `machine.provide`.
-const unimplemented = <Output, Input>(name: string) =>
+/** An actor a machine names and its facade provides with `machine.provide({ actors })`. */
+export const unimplemented = <Output, Input>(name: string) =>
   fromPromise<Output, Input>(() =>
     Promise.reject(new Error(`grantflow: the ${name} actor was not provided.`)),
   )
 
-const adopted = (obtained: Obtained, marginMs: number) => ({
-  credentials: obtained.credentials,
-  renewAt: renewAtOf(obtained, marginMs),
+/** The actors every renewing flow names. */
+export const renewalActors = {
+  renew: unimplemented<Outcome, { readonly credentials: Credentials | undefined }>("renew"),
+  // Outputs the credentials now held: the given ones, or later ones of the same grant.
+  persist: unimplemented<Held, Held>("persist"),
+  revoke: unimplemented<void, { readonly credentials: Credentials | undefined }>("revoke"),
+}
+
+/** The `_tag` of an error, if it has one. */
+export const tagOf = (error: unknown): unknown =>
+  typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
+
+interface Args {
+  readonly context: RenewalContext
+  readonly event: EventObject
+}
+
+const nowOf = (event: EventObject): number | undefined =>
+  event.type === "ACCESS_TOKEN_REQUESTED" ? (event as AccessTokenRequested).now : undefined
+
+/** True when a call at `now` must not be answered from the held credentials. */
+const isDue = (context: FlowContext, now: number): boolean =>
+  context.credentials === undefined || (context.renewAt !== undefined && now >= context.renewAt)
+
+/** True when the held access token is past its expiry, not just inside the margin. */
+export const isExpired = (context: FlowContext, now: number): boolean =>
+  context.credentials === undefined ||
+  (context.credentials.expiresAt !== undefined && now >= context.credentials.expiresAt)
+
+/**
+ * The guards of the shared states, given how the flow renews: `canRenew` says whether it can get
+ * a new token by itself with what it holds.
+ */
+export const renewalGuards = (canRenew: (context: RenewalContext) => boolean) => ({
+  shouldRenew: ({ context, event }: Args) => {
+    const now = nowOf(event)
+    return now !== undefined && isDue(context, now) && canRenew(context)
+  },
+  expiredForGood: ({ context, event }: Args) => {
+    const now = nowOf(event)
+    return now !== undefined && isExpired(context, now) && !canRenew(context)
+  },
+  rejectedTokenIsCurrent: ({ context, event }: Args) =>
+    event.type === "UNAUTHORIZED" &&
+    canRenew(context) &&
+    context.credentials?.accessToken === (event as Unauthorized).accessToken,
+  hasUnpersisted: ({ context }: Args) => context.unpersisted !== undefined,
+  isUnsaved: (_: unknown, params: { readonly outcome: Outcome }) => params.outcome._tag === "Unsaved",
+  requiresReauthentication: (_: unknown, params: { readonly error: unknown }) =>
+    tagOf(params.error) === "ReauthenticationRequired",
+})
+
+/** How the flows that renew with a refresh token can: while they hold one (RFC 6749 §6). */
+export const holdsRefreshToken = (context: FlowContext): boolean =>
+  context.credentials?.refreshToken !== undefined
+
+/** Held credentials in, every trace of the last failure out. */
+const adopted = (held: Held) => ({
+  credentials: held.credentials,
+  renewAt: held.renewAt,
   unpersisted: undefined,
   error: undefined,
 })
 
-/** The shared `setup` of every flow machine: one vocabulary of events, guards and actors. */
-export const lifecycle = setup({
-  types: {
-    context: {} as LifecycleContext,
-    events: {} as LifecycleEvent,
-    input: {} as LifecycleInput,
-  },
-  actors: {
-    renew: unimplemented<Obtained, { readonly credentials: Credentials | undefined }>("renew"),
-    // Outputs the credentials now held: the given ones, or later ones of the same grant.
-    persist: unimplemented<Obtained, Obtained>("persist"),
-    exchangeCode: unimplemented<Obtained, { readonly code: Redacted.Redacted<string> }>("exchangeCode"),
-    revoke: unimplemented<void, { readonly credentials: Credentials | undefined }>("revoke"),
-    requestDeviceCode: unimplemented<DeviceCode, void>("requestDeviceCode"),
-    pollDeviceCode: unimplemented<Obtained, { readonly device: DeviceCode }>("pollDeviceCode"),
-  },
-  // RFC 8628 §3.5: poll no sooner than the server's interval (5 s when it names none).
-  delays: {
-    devicePollInterval: ({ context }) => context.device?.intervalMs ?? 5000,
-  },
-  guards: {
-    shouldRenew: ({ context, event }) =>
-      event.type === "ACCESS_TOKEN_REQUESTED" && needsRenewal(context, event.now) && canRenew(context),
-    expiredForGood: ({ context, event }) =>
-      event.type === "ACCESS_TOKEN_REQUESTED" &&
-      isExpired(context.credentials, event.now) &&
-      !canRenew(context),
-    rejectedTokenIsCurrent: ({ context, event }) =>
-      event.type === "UNAUTHORIZED" &&
-      canRenew(context) &&
-      context.credentials?.accessToken === event.accessToken,
-    hasUnpersisted: ({ context }) => context.unpersisted !== undefined,
-    requiresReauthentication: (_, params: { readonly error: unknown }) =>
-      tagOf(params.error) === "ReauthenticationRequired",
-    lostUnsaved: (_, params: { readonly error: unknown }) => unsavedOf(params.error) !== undefined,
-    errorIs: (_, params: { readonly error: unknown; readonly tag: string }) =>
-      tagOf(params.error) === params.tag,
-    oauthErrorIs: (_, params: { readonly error: unknown; readonly code: string }) =>
-      tagOf(params.error) === "OAuthError" &&
-      (params.error as { readonly error?: unknown }).error === params.code,
-    replacementHasToken: ({ event }) =>
-      event.type === "CREDENTIALS_REPLACED" && event.obtained.credentials.accessToken !== "",
-    callbackAccepted: ({ context, event }) =>
-      event.type === "CALLBACK_RECEIVED" &&
-      context.expectation !== undefined &&
-      parseCallback(event.callback, context.expectation)._tag === "Right",
-  },
-  actions: {
-    adopt: assign(({ context }, params: { readonly obtained: Obtained }) =>
-      adopted(params.obtained, context.marginMs),
-    ),
-    recordError: assign((_, params: { readonly error: unknown }) => ({ error: params.error })),
-    keepUnsaved: assign((_, params: { readonly error: unknown }) => ({
-      unpersisted: unsavedOf(params.error),
-      error: params.error,
-    })),
-    acceptCallback: assign(({ context, event }) => {
-      if (event.type !== "CALLBACK_RECEIVED" || context.expectation === undefined) return {}
-      const result = parseCallback(event.callback, context.expectation)
-      return result._tag === "Right" ? { code: result.right.code } : {}
-    }),
-    refuseCallback: assign(({ context, event }) => {
-      if (event.type !== "CALLBACK_RECEIVED" || context.expectation === undefined) return {}
-      const result = parseCallback(event.callback, context.expectation)
-      return result._tag === "Left" ? { error: result.left } : {}
-    }),
-    dropCode: assign({ code: undefined }),
-    adoptDeviceCode: assign((_, params: { readonly device: DeviceCode }) => ({ device: params.device })),
-    // RFC 8628 §3.5: each slow_down adds 5 s to the interval, for this and every later poll.
-    slowDown: assign(({ context }) =>
-      context.device === undefined
-        ? {}
-        : { device: { ...context.device, intervalMs: context.device.intervalMs + 5000 } },
-    ),
-    dropDeviceCode: assign({ device: undefined }),
-    forget: assign((_, params: { readonly revokeFailure: unknown }) => ({
-      credentials: undefined,
-      renewAt: undefined,
-      unpersisted: undefined,
-      code: undefined,
-      error: new ReauthenticationRequired({ reason: "Revoked" }),
-      revokeFailure: params.revokeFailure,
-    })),
-    endForGood: assign({
-      error: () => new ReauthenticationRequired({ reason: "NoRefreshToken" }),
-      credentials: undefined,
-      renewAt: undefined,
-    }),
-    expire: assign(({ context }) => ({
-      error: new TokenExpired({ expiredAt: context.credentials?.expiresAt ?? 0 }),
-    })),
-  },
+/**
+ * `assign` on a renewing flow's context, written once for every flow: XState types an action by
+ * the exact context and events of the machine that runs it, so each flow instantiates these.
+ */
+const update = <
+  TContext extends RenewalContext,
+  TEvent extends EventObject,
+  Params extends ParameterizedObject["params"],
+>(
+  assignment: (args: { readonly context: RenewalContext }, params: Params) => Partial<RenewalContext>,
+) => assign<TContext, TEvent, Params, TEvent, never>(assignment as never)
+
+/** The actions of the shared states, for a flow with context `TContext` and events `TEvent`. */
+export const renewalActions = <TContext extends RenewalContext, TEvent extends EventObject>() => ({
+  adopt: update<TContext, TEvent, { readonly held: Held }>((_, params) => adopted(params.held)),
+  recordError: update<TContext, TEvent, { readonly error: unknown }>((_, params) => ({
+    error: params.error,
+  })),
+  keepUnsaved: update<TContext, TEvent, { readonly outcome: Outcome }>((_, params) => ({
+    unpersisted: params.outcome.held,
+    error: params.outcome._tag === "Unsaved" ? params.outcome.error : undefined,
+  })),
+  forget: update<TContext, TEvent, { readonly revokeFailure: unknown }>((_, params) => ({
+    credentials: undefined,
+    renewAt: undefined,
+    unpersisted: undefined,
+    error: new ReauthenticationRequired({ reason: "Revoked" }),
+    revokeFailure: params.revokeFailure,
+  })),
+  endForGood: update<TContext, TEvent, undefined>(() => ({
+    error: new ReauthenticationRequired({ reason: "NoRefreshToken" }),
+    credentials: undefined,
+    renewAt: undefined,
+  })),
+  expire: update<TContext, TEvent, undefined>(({ context }) => ({
+    error: new TokenExpired({ expiredAt: context.credentials?.expiresAt ?? 0 }),
+  })),
 })
 
-/** The context a flow machine starts with. */
-export const initialContext = (input: LifecycleInput): LifecycleContext => {
-  const marginMs = input.marginMs ?? defaultMarginMs
-  return {
-    credentials: input.obtained?.credentials,
-    renewAt: input.obtained === undefined ? undefined : renewAtOf(input.obtained, marginMs),
-    unpersisted: undefined,
-    error: undefined,
-    revokeFailure: undefined,
-    marginMs,
-    renewsWith: input.renewsWith,
-    expectation: input.expectation,
-    code: undefined,
-    device: undefined,
-  }
-}
+/** The outcome of a token request's actor, as guard and action params. */
+export const outcomeOf = ({ event }: { readonly event: { readonly output: Outcome } }) => ({
+  outcome: event.output,
+})
+/** The held credentials of a token request's outcome, as action params. */
+export const heldOf = ({ event }: { readonly event: { readonly output: Outcome } }) => ({
+  held: event.output.held,
+})
+/** An actor's error, as guard and action params. */
+export const errorOf = ({ event }: { readonly event: { readonly error: unknown } }) => ({
+  error: event.error,
+})
 
 /** Holding a token that callers may use; renews when asked past `renewAt`. */
-export const valid = lifecycle.createStateConfig({
+const valid = {
   tags: ["authorized"],
   on: {
     ACCESS_TOKEN_REQUESTED: [
@@ -255,86 +213,89 @@ export const valid = lifecycle.createStateConfig({
     UNAUTHORIZED: { guard: "rejectedTokenIsCurrent", target: "renewing" },
     REVOKE_REQUESTED: { target: "revoking" },
   },
-})
+} as const
 
 /** One renewal in flight; every caller meanwhile waits for its outcome. */
-export const renewing = lifecycle.createStateConfig({
+const renewing = {
   tags: ["busy"],
   invoke: {
     id: "renew",
     src: "renew",
-    input: ({ context }) => ({ credentials: context.credentials }),
-    onDone: {
-      target: "valid",
-      actions: { type: "adopt", params: ({ event }) => ({ obtained: event.output }) },
-    },
-    onError: [
-      // Unsaved credentials are kept first, whatever else the error says.
+    input: ({ context }: { readonly context: RenewalContext }) => ({ credentials: context.credentials }),
+    onDone: [
+      // Unsaved credentials are kept and saved before anything else.
       {
-        guard: { type: "lostUnsaved", params: ({ event }) => ({ error: event.error }) },
+        guard: { type: "isUnsaved", params: outcomeOf },
         target: "failed",
-        actions: { type: "keepUnsaved", params: ({ event }) => ({ error: event.error }) },
+        actions: { type: "keepUnsaved", params: outcomeOf },
       },
+      { target: "valid", actions: { type: "adopt", params: heldOf } },
+    ],
+    onError: [
       {
-        guard: { type: "requiresReauthentication", params: ({ event }) => ({ error: event.error }) },
+        guard: { type: "requiresReauthentication", params: errorOf },
         target: "reauthenticationRequired",
-        actions: { type: "recordError", params: ({ event }) => ({ error: event.error }) },
+        actions: { type: "recordError", params: errorOf },
       },
-      { target: "failed", actions: { type: "recordError", params: ({ event }) => ({ error: event.error }) } },
+      { target: "failed", actions: { type: "recordError", params: errorOf } },
     ],
   },
-})
+} as const
 
 /** Saving credentials a renewal obtained but could not save; no new token request is made. */
-export const persisting = lifecycle.createStateConfig({
+const persisting = {
   tags: ["busy"],
   invoke: {
     id: "persist",
     src: "persist",
-    input: ({ context }) => context.unpersisted!,
+    input: ({ context }: { readonly context: RenewalContext }) => context.unpersisted!,
     onDone: {
       target: "valid",
       actions: {
         type: "adopt",
-        params: ({ context, event }) => ({ obtained: event.output ?? context.unpersisted! }),
+        params: ({ event }: { readonly event: { readonly output: Held } }) => ({ held: event.output }),
       },
     },
-    onError: {
-      target: "failed",
-      actions: { type: "recordError", params: ({ event }) => ({ error: event.error }) },
-    },
+    onError: { target: "failed", actions: { type: "recordError", params: errorOf } },
   },
-})
+} as const
 
 /** The last renewal failed; the next call tries again (saving first, if that is what failed). */
-export const failed = lifecycle.createStateConfig({
+const failed = {
   on: {
     ACCESS_TOKEN_REQUESTED: [{ guard: "hasUnpersisted", target: "persisting" }, { target: "renewing" }],
     REVOKE_REQUESTED: { target: "revoking" },
   },
-})
+} as const
 
 /** Revoking at the server where possible; local credentials are forgotten whatever it answers. */
-export const revoking = lifecycle.createStateConfig({
+const revoking = {
   tags: ["busy"],
   invoke: {
     id: "revoke",
     src: "revoke",
     // The newest credentials are revoked, including ones not saved yet.
-    input: ({ context }) => ({ credentials: context.unpersisted?.credentials ?? context.credentials }),
+    input: ({ context }: { readonly context: RenewalContext }) => ({
+      credentials: context.unpersisted?.credentials ?? context.credentials,
+    }),
     onDone: {
       target: "reauthenticationRequired",
       actions: { type: "forget", params: { revokeFailure: undefined } },
     },
     onError: {
       target: "reauthenticationRequired",
-      actions: { type: "forget", params: ({ event }) => ({ revokeFailure: event.error }) },
+      actions: {
+        type: "forget",
+        params: ({ event }: { readonly event: { readonly error: unknown } }) => ({
+          revokeFailure: event.error,
+        }),
+      },
     },
   },
-})
+} as const
 
 /** The end: the user must log in again. Nothing leaves this state. */
-export const reauthenticationRequired = lifecycle.createStateConfig({ type: "final" })
+const reauthenticationRequired = { type: "final" } as const
 
 /** The states of every flow that renews, to spread into a machine's `states`. */
 export const renewalStates = { valid, renewing, persisting, failed, revoking, reauthenticationRequired }

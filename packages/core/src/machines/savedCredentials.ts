@@ -5,7 +5,18 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @module
  */
-import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
+import { setup } from "xstate"
+import {
+  holdsRefreshToken,
+  type RenewalContext,
+  type RenewalEvent,
+  type RenewalInput,
+  renewalActions,
+  renewalActors,
+  renewalContext,
+  renewalGuards,
+  renewalStates,
+} from "./lifecycle.js"
 
 /**
  * The saved credentials flow as a statechart: it starts `valid` with the given credentials (due
@@ -13,20 +24,28 @@ import { initialContext, lifecycle, renewalStates } from "./lifecycle.js"
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
-export const savedCredentialsMachine = lifecycle.createMachine({
+export const savedCredentialsMachine = setup({
+  types: {
+    context: {} as RenewalContext,
+    events: {} as RenewalEvent,
+    input: {} as RenewalInput,
+  },
+  actors: renewalActors,
+  guards: {
+    ...renewalGuards(holdsRefreshToken),
+    holdsNothing: ({ context }) => context.credentials === undefined,
+  },
+  actions: renewalActions<RenewalContext, RenewalEvent>(),
+}).createMachine({
   id: "savedCredentials",
   initial: "valid",
-  context: ({ input }) => initialContext({ ...input, renewsWith: "refresh_token" }),
+  context: ({ input }) => renewalContext(input),
   states: {
     ...renewalStates,
     // Started without credentials (machine embedders can), there is nothing to authorize with.
     valid: {
       ...renewalStates.valid,
-      always: {
-        guard: ({ context }) => context.credentials === undefined,
-        target: "reauthenticationRequired",
-        actions: "endForGood",
-      },
+      always: { guard: "holdsNothing", target: "reauthenticationRequired", actions: "endForGood" },
     },
   },
 })

@@ -5,21 +5,39 @@
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  * @module
  */
-import { initialContext, lifecycle, type Obtained } from "./lifecycle.js"
+import { assign, setup } from "xstate"
+import { ReauthenticationRequired, TokenExpired } from "../Errors.js"
+import { type AccessTokenRequested, type FlowContext, type Held, isExpired } from "./lifecycle.js"
+
+/** The caller hands over a new token (`renewAt` is its expiry: a static token has no margin). */
+export interface CredentialsReplaced {
+  readonly type: "CREDENTIALS_REPLACED"
+  readonly held: Held
+}
+
+/** The events the static token flow accepts. */
+export type StaticTokenEvent =
+  | AccessTokenRequested
+  | CredentialsReplaced
+  | { readonly type: "REVOKE_REQUESTED" }
+
+/** What the static token flow starts from: the token, if the caller has one yet. */
+export interface StaticTokenInput {
+  readonly obtained?: Held | undefined
+}
 
 const replace = {
   guard: "replacementHasToken",
   target: "valid",
   actions: {
     type: "adopt",
-    params: ({ event }: { event: { type: string; obtained?: Obtained } }) => ({ obtained: event.obtained! }),
+    params: ({ event }: { readonly event: StaticTokenEvent }) => ({
+      held: (event as CredentialsReplaced).held,
+    }),
   },
 } as const
 
-const forget = {
-  target: "reauthenticationRequired",
-  actions: { type: "forget", params: { revokeFailure: undefined } },
-} as const
+const forget = { target: "reauthenticationRequired", actions: "forget" } as const
 
 /**
  * The static token flow as a statechart: `valid` until `expiresAt`, then `expired` until the
@@ -27,21 +45,50 @@ const forget = {
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
  */
-export const staticTokenMachine = lifecycle.createMachine({
+export const staticTokenMachine = setup({
+  types: {
+    context: {} as FlowContext,
+    events: {} as StaticTokenEvent,
+    input: {} as StaticTokenInput,
+  },
+  guards: {
+    holdsNothing: ({ context }) => context.credentials === undefined,
+    hasExpired: ({ context, event }) =>
+      event.type === "ACCESS_TOKEN_REQUESTED" && isExpired(context, event.now),
+    replacementHasToken: ({ event }) =>
+      event.type === "CREDENTIALS_REPLACED" && event.held.credentials.accessToken !== "",
+  },
+  actions: {
+    adopt: assign((_, params: { readonly held: Held }) => ({
+      credentials: params.held.credentials,
+      renewAt: params.held.renewAt,
+      error: undefined,
+    })),
+    expire: assign(({ context }) => ({
+      error: new TokenExpired({ expiredAt: context.credentials?.expiresAt ?? 0 }),
+    })),
+    forget: assign({
+      credentials: undefined,
+      renewAt: undefined,
+      error: () => new ReauthenticationRequired({ reason: "Revoked" }),
+    }),
+  },
+}).createMachine({
   id: "staticToken",
   initial: "valid",
-  context: ({ input }) => initialContext({ ...input, marginMs: 0, renewsWith: "none" }),
+  context: ({ input }) => ({
+    credentials: input.obtained?.credentials,
+    renewAt: input.obtained?.renewAt,
+    error: undefined,
+    revokeFailure: undefined,
+  }),
   states: {
     valid: {
       tags: ["authorized"],
       // Started without a token (machine embedders can), it waits for one like an expired token.
-      always: {
-        guard: ({ context }) => context.credentials === undefined,
-        target: "expired",
-        actions: "expire",
-      },
+      always: { guard: "holdsNothing", target: "expired", actions: "expire" },
       on: {
-        ACCESS_TOKEN_REQUESTED: { guard: "expiredForGood", target: "expired", actions: "expire" },
+        ACCESS_TOKEN_REQUESTED: { guard: "hasExpired", target: "expired", actions: "expire" },
         CREDENTIALS_REPLACED: replace,
         REVOKE_REQUESTED: forget,
       },

@@ -2,7 +2,7 @@ import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
 import { createActor, fromPromise, SimulatedClock } from "xstate"
 import { AuthorizationDenied, DeviceCodeExpired, machines, OAuthError } from "../../src/index.js"
-import type { DeviceCode, Obtained } from "../../src/machines/lifecycle.js"
+import type { DeviceCode, Outcome } from "../../src/machines/index.js"
 
 const device: DeviceCode = {
   deviceCode: Redacted.make("device-code"),
@@ -11,15 +11,19 @@ const device: DeviceCode = {
   expiresAt: 600_000,
   intervalMs: 5000,
 }
-const obtained: Obtained = {
-  credentials: {
-    accessToken: "at",
-    tokenType: "Bearer",
-    scopes: [],
-    expiresAt: 3_600_000,
-    refreshToken: "rt",
+const obtained: Outcome = {
+  _tag: "Saved",
+  held: {
+    credentials: {
+      accessToken: "at",
+      tokenType: "Bearer",
+      scopes: [],
+      expiresAt: 3_600_000,
+      refreshToken: "rt",
+    },
+    obtainedAt: 0,
+    renewAt: 3_540_000,
   },
-  obtainedAt: 0,
 }
 const oauth = (error: string) => new OAuthError({ endpoint: "token", error, status: 400 })
 
@@ -31,7 +35,7 @@ const run = (answers: ReadonlyArray<unknown>) => {
     machines.deviceAuthorization.provide({
       actors: {
         requestDeviceCode: fromPromise(async () => device),
-        pollDeviceCode: fromPromise(async () => {
+        pollDeviceCode: fromPromise(async (): Promise<Outcome> => {
           const answer = answers[polls.length]
           polls.push(clock.now())
           if (answer === obtained) return obtained
@@ -39,7 +43,7 @@ const run = (answers: ReadonlyArray<unknown>) => {
         }),
       },
     }),
-    { input: { renewsWith: "refresh_token" }, clock },
+    { input: {}, clock },
   )
   actor.start()
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
@@ -72,6 +76,7 @@ describe("machines.deviceAuthorization", () => {
     const snapshot = running.actor.getSnapshot()
     expect(snapshot.value).toBe("valid")
     expect(snapshot.context.credentials?.accessToken).toBe("at")
+    expect(snapshot.context.renewAt).toBe(3_540_000)
     // The device code is dropped once it has served.
     expect(snapshot.context.device).toBeUndefined()
   })

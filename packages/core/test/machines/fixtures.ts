@@ -3,13 +3,22 @@
  * `initialTransition` / `transition`, with invoked actors completed by hand (nothing is started).
  */
 
+import type * as Redacted from "effect/Redacted"
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, TransitionDefinition } from "xstate"
 import { createActor, initialTransition, transition } from "xstate"
 import type { CallbackExpectation } from "../../src/AuthorizationResponse.js"
 import type { Credentials } from "../../src/Credentials.js"
 import { OAuthError, PersistenceError, ReauthenticationRequired, TransportError } from "../../src/Errors.js"
-import type { LifecycleContext, LifecycleEvent, LifecycleInput, Obtained } from "../../src/machines/index.js"
-import { machines, withUnsaved } from "../../src/machines/index.js"
+import type {
+  AuthorizationCodeInput,
+  Held,
+  FlowEvent as MachineEvent,
+  Obtained,
+  Outcome,
+  RenewalContext,
+  RenewalInput,
+} from "../../src/machines/index.js"
+import { machines } from "../../src/machines/index.js"
 
 export type FlowName = "clientCredentials" | "authorizationCode" | "savedCredentials" | "staticToken"
 export type FlowMachine = AnyStateMachine
@@ -23,13 +32,18 @@ export const requestActors: ReadonlyArray<ActorId> = ["renew", "exchangeCode", "
 export type ActorEvent =
   | { readonly type: `xstate.done.actor.${ActorId}`; readonly output: unknown }
   | { readonly type: `xstate.error.actor.${ActorId}`; readonly error: unknown }
-export type FlowEvent = LifecycleEvent | ActorEvent
+export type FlowEvent = MachineEvent | ActorEvent
+/** What any of the machines under test starts from. */
+export type FlowInput = RenewalInput | AuthorizationCodeInput
 
-/** The snapshot as the tests read it: every flow machine shares the lifecycle context. */
+/** What the tests read of a flow's context: the renewal context, and the code of the code flow. */
+export type TestContext = RenewalContext & { readonly code?: Redacted.Redacted<string> | undefined }
+
+/** The snapshot as the tests read it. */
 export interface Snap {
   readonly value: unknown
   readonly status: "active" | "done" | "error" | "stopped"
-  readonly context: LifecycleContext
+  readonly context: TestContext
   readonly children: Readonly<Record<string, unknown>>
   hasTag(tag: string): boolean
   matches(value: never): boolean
@@ -37,10 +51,7 @@ export interface Snap {
 
 export const flowMachine = (name: FlowName): FlowMachine => machines[name] as unknown as AnyStateMachine
 
-export const start = (
-  machine: FlowMachine,
-  input: LifecycleInput,
-): [Snap, ReadonlyArray<{ type: string }>] => {
+export const start = (machine: FlowMachine, input: FlowInput): [Snap, ReadonlyArray<{ type: string }>] => {
   const [snapshot, actions] = initialTransition(machine, input)
   return [snapshot as unknown as Snap, actions]
 }
@@ -65,7 +76,7 @@ export type Candidate = TransitionDefinition<never, never>
 export const tracedStep = (
   machine: FlowMachine,
   snapshot: Snap | undefined,
-  eventOrInput: FlowEvent | LifecycleInput,
+  eventOrInput: FlowEvent | FlowInput,
 ): {
   after: Snap
   actions: ReadonlyArray<{ type: string; params?: unknown }>
@@ -101,7 +112,7 @@ const tracerOf = (machine: FlowMachine): Tracer => {
   const actions: Array<{ type: string; params?: unknown }> = []
   // A never-started actor lends its system, which carries the inspection observer (its own
   // initial snapshot is never used; a minimal input keeps building it cheap).
-  const self = createActor(machine, { input: { renewsWith: "none" } })
+  const self = createActor(machine, { input: { expectation } })
   self.system.inspect((inspection) => {
     if (inspection.type === "@xstate.microstep")
       taken.push(...((inspection as unknown as { _transitions?: Array<Candidate> })._transitions ?? []))
@@ -224,9 +235,35 @@ export const credentials = (
   ...(refreshToken === undefined ? {} : { refreshToken }),
 })
 
-export const obtained = (accessToken: string, refreshToken?: string): Obtained => ({
-  credentials: credentials(accessToken, refreshToken),
-  obtainedAt: T0,
+/**
+ * The oracle of when credentials are due (DESIGN.md), written here, not imported from src: `margin`
+ * before `expiresAt`, but never more than half the token's lifetime (RFC 6749 §5.1's `expires_in`
+ * counts from when it was obtained). No expiry, never due.
+ */
+export const oracleRenewAt = (obtained: Obtained, marginMs: number): number | undefined => {
+  const { expiresAt } = obtained.credentials
+  if (expiresAt === undefined) return undefined
+  const lifetime = expiresAt - obtained.obtainedAt
+  return expiresAt - Math.min(marginMs, Math.max(0, lifetime) / 2)
+}
+
+/** Credentials as the runtime hands them to a machine: with when they are due. */
+export const heldOf = (obtained: Obtained, marginMs = margin): Held => ({
+  ...obtained,
+  renewAt: oracleRenewAt(obtained, marginMs),
+})
+
+/** Credentials obtained at `T0`, due a minute before they expire. */
+export const obtained = (accessToken: string, refreshToken?: string): Held =>
+  heldOf({ credentials: credentials(accessToken, refreshToken), obtainedAt: T0 })
+
+/** A token request that got credentials and saved them. */
+export const saved = (held: Held): Outcome => ({ _tag: "Saved", held })
+/** A token request that got credentials and could not save them. */
+export const unsaved = (held: Held): Outcome => ({
+  _tag: "Unsaved",
+  held,
+  error: new PersistenceError({ reason: "Store" }),
 })
 
 /** `now` values relative to the fixtures' expiry: before renewAt, inside the margin, after expiry. */
@@ -268,16 +305,17 @@ export const callbacks = {
 } as const
 
 export const inputs = {
-  clientCredentials: { renewsWith: "client_credentials" },
-  authorizationCode: { renewsWith: "refresh_token", expectation },
-  savedCredentials: { renewsWith: "refresh_token", obtained: obtained("saved-at", "saved-rt") },
-  savedCredentialsNoRefresh: { renewsWith: "refresh_token", obtained: obtained("saved-at") },
-  staticToken: { renewsWith: "none", obtained: obtained("static-at") },
-} as const satisfies Record<string, LifecycleInput>
+  clientCredentials: {},
+  authorizationCode: { expectation },
+  savedCredentials: { obtained: obtained("saved-at", "saved-rt") },
+  savedCredentialsNoRefresh: { obtained: obtained("saved-at") },
+  // A static token has no margin: it is due when it expires.
+  staticToken: { obtained: heldOf({ credentials: credentials("static-at"), obtainedAt: T0 }, 0) },
+} as const satisfies Record<string, FlowInput>
 
 export const errors = {
   reauthentication: () => new ReauthenticationRequired({ reason: "InvalidGrant" }),
-  unsaved: (unsaved: Obtained) => withUnsaved(new PersistenceError({ reason: "Store" }), unsaved),
+  persistence: () => new PersistenceError({ reason: "Store" }),
   oauth: () => new OAuthError({ endpoint: "token", error: "invalid_client", status: 401 }),
   transport: () => new TransportError({ reason: "Network", url: "https://auth.example.test/token" }),
 } as const

@@ -13,7 +13,7 @@ import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
 import { createMachine } from "xstate"
 import type { Credentials } from "../../src/Credentials.js"
-import type { LifecycleInput, Obtained } from "../../src/machines/index.js"
+import type { Held, Outcome } from "../../src/machines/index.js"
 import {
   activeNodeIds,
   type Candidate,
@@ -22,18 +22,22 @@ import {
   done,
   errors,
   type FlowEvent,
+  type FlowInput,
   type FlowMachine,
   type FlowName,
   fail,
   flowMachine,
   goodCode,
+  heldOf,
   inputs,
   invokedIn,
   margin,
   nows,
   obtained,
+  oracleRenewAt,
   runningActors,
   type Snap,
+  saved,
   selected,
   start,
   stateName,
@@ -42,6 +46,7 @@ import {
   T0,
   tagOf,
   tracedStep,
+  unsaved as unsavedOutcome,
 } from "./fixtures.js"
 
 const renewedWithRefresh = obtained("renewed-at", "renewed-rt")
@@ -49,13 +54,13 @@ const renewedClient = obtained("renewed-at")
 const exchanged = obtained("exchanged-at", "exchanged-rt")
 const exchangedNoRefresh = obtained("exchanged-at-without-rt")
 const unsaved = obtained("unsaved-at", "unsaved-rt")
-const replaced = obtained("replaced-at")
-const replacedEmpty = obtained("")
+const replaced = heldOf(obtained("replaced-at"), 0)
+const replacedEmpty = heldOf(obtained(""), 0)
 // Lives 30 s: due after half its lifetime, not a minute before expiry.
-const renewedShortLived: Obtained = {
+const renewedShortLived: Held = heldOf({
   credentials: { ...obtained("short-lived-at", "short-lived-rt").credentials, expiresAt: T0 + 30_000 },
   obtainedAt: T0,
-}
+})
 
 // ---------------------------------------------------------------------------------------------
 // The oracle, from the RFCs and DESIGN.md (not from src): what each flow may do by itself.
@@ -73,26 +78,13 @@ const oracleCanRenew = (flow: FlowName, credentials: Credentials | undefined): b
 const oracleMargin = (flow: FlowName): number => (flow === "staticToken" ? 0 : margin)
 
 /**
- * When a token is due (DESIGN.md): `margin` before `expiresAt`, but never more than half its
- * lifetime (RFC 6749 §5.1's `expires_in` counts from when it was obtained). No expiry, never due.
- */
-const oracleRenewAt = (
-  credentials: Credentials,
-  obtainedAt: number,
-  marginMs: number,
-): number | undefined => {
-  if (credentials.expiresAt === undefined) return undefined
-  const lifetime = credentials.expiresAt - obtainedAt
-  return credentials.expiresAt - Math.min(marginMs, Math.max(0, lifetime) / 2)
-}
-
-/**
  * Where a token request from `valid` leads: served until due; renewed when due and renewable;
  * else served until it expires, then the end (a static token waits for its replacement).
  * Every credential in this test was obtained at `T0`.
  */
 const oracleOnRequest = (flow: FlowName, credentials: Credentials | undefined, now: number): string => {
-  const renewAt = credentials === undefined ? undefined : oracleRenewAt(credentials, T0, oracleMargin(flow))
+  const renewAt =
+    credentials === undefined ? undefined : oracleRenewAt({ credentials, obtainedAt: T0 }, oracleMargin(flow))
   if (credentials !== undefined && (renewAt === undefined || now < renewAt)) return "valid"
   if (oracleCanRenew(flow, credentials)) return "renewing"
   if (credentials !== undefined && (credentials.expiresAt === undefined || now < credentials.expiresAt))
@@ -120,27 +112,33 @@ const eventsFor = (snapshot: Snap): ReadonlyArray<FlowEvent> => {
     { type: "CALLBACK_RECEIVED", callback: callbacks.wrongState },
     { type: "CALLBACK_RECEIVED", callback: callbacks.wrongIss },
     { type: "CALLBACK_RECEIVED", callback: callbacks.denied },
-    { type: "CREDENTIALS_REPLACED", obtained: replaced },
-    { type: "CREDENTIALS_REPLACED", obtained: replacedEmpty },
+    { type: "CREDENTIALS_REPLACED", held: replaced },
+    { type: "CREDENTIALS_REPLACED", held: replacedEmpty },
     { type: "REVOKE_REQUESTED" },
     // Delayed transitions, should a state declare any (none does today).
     ...afterEventsOf(snapshot),
   ]
   const anyError = (actor: "renew" | "persist" | "exchangeCode") => [
     fail(actor, errors.reauthentication()),
-    fail(actor, errors.unsaved(unsaved)),
+    fail(actor, errors.persistence()),
     fail(actor, errors.oauth()),
     fail(actor, errors.transport()),
   ]
   for (const actor of runningActors(snapshot)) {
     if (actor === "renew") {
-      const output = snapshot.context.renewsWith === "client_credentials" ? renewedClient : renewedWithRefresh
-      events.push(done("renew", output), done("renew", renewedShortLived), ...anyError("renew"))
+      const output =
+        snapshot.context.credentials?.refreshToken === undefined ? renewedClient : renewedWithRefresh
+      events.push(
+        done("renew", saved(output)),
+        done("renew", saved(renewedShortLived)),
+        done("renew", unsavedOutcome(unsaved)),
+        ...anyError("renew"),
+      )
     } else if (actor === "persist") {
-      events.push(done("persist", undefined), ...anyError("persist"))
+      events.push(done("persist", snapshot.context.unpersisted), ...anyError("persist"))
     } else if (actor === "exchangeCode") {
-      events.push(done("exchangeCode", exchanged), done("exchangeCode", exchangedNoRefresh))
-      events.push(...anyError("exchangeCode"))
+      events.push(done("exchangeCode", saved(exchanged)), done("exchangeCode", saved(exchangedNoRefresh)))
+      events.push(done("exchangeCode", unsavedOutcome(unsaved)), ...anyError("exchangeCode"))
     } else if (actor === "revoke") {
       events.push(
         done("revoke", undefined),
@@ -171,7 +169,7 @@ const serialize = (snapshot: Snap): string => {
 interface Flow {
   readonly name: FlowName
   readonly machine: FlowMachine
-  readonly inputs: ReadonlyArray<LifecycleInput>
+  readonly inputs: ReadonlyArray<FlowInput>
   /** Transition candidates proven unreachable (see the test that proves each). */
   readonly dead: ReadonlyArray<string>
 }
@@ -193,19 +191,19 @@ const flows: ReadonlyArray<Flow> = [
     name: "savedCredentials",
     machine: flowMachine("savedCredentials"),
     // Started without credentials too: an embedder may do so, and must not get an authorized source.
-    inputs: [inputs.savedCredentials, inputs.savedCredentialsNoRefresh, { renewsWith: "refresh_token" }],
+    inputs: [inputs.savedCredentials, inputs.savedCredentialsNoRefresh, {}],
     dead: [],
   },
   {
     name: "staticToken",
     machine: flowMachine("staticToken"),
-    inputs: [inputs.staticToken, { renewsWith: "none" }],
+    inputs: [inputs.staticToken, {}],
     dead: [],
   },
 ]
 
 interface Path {
-  readonly input: LifecycleInput
+  readonly input: FlowInput
   readonly events: ReadonlyArray<FlowEvent>
 }
 
@@ -248,7 +246,7 @@ const explorationOf = (flow: Flow): Exploration => explorations.get(flow.name)!
 const isActorDone = (
   event: FlowEvent,
   actor: string,
-): event is FlowEvent & { readonly type: `xstate.done.actor.${string}`; readonly output: Obtained } =>
+): event is FlowEvent & { readonly type: `xstate.done.actor.${string}`; readonly output: Outcome } =>
   event.type === `xstate.done.actor.${actor}`
 
 /** What must hold of every snapshot, the initial ones included. */
@@ -269,16 +267,17 @@ const checkSnapshot = (flow: Flow, snapshot: Snap, where: string): void => {
     if (state === "reauthenticationRequired")
       expect(tagOf(snapshot.context.error), where).toBe("ReauthenticationRequired")
   }
-  // Held credentials are due when the oracle says (all were obtained at T0).
+  // Held credentials are due when the oracle says (all were obtained at T0): the machine keeps
+  // the `renewAt` they came with, whichever way they came.
   if (state === "valid" && snapshot.context.credentials !== undefined) {
     expect(snapshot.context.renewAt, where).toBe(
-      oracleRenewAt(snapshot.context.credentials, T0, oracleMargin(flow.name)),
+      oracleRenewAt({ credentials: snapshot.context.credentials, obtainedAt: T0 }, oracleMargin(flow.name)),
     )
   }
 }
 
 /** Starts a flow, checking its initial snapshot; returns it with the transitions taken. */
-const checkStart = (flow: Flow, input: LifecycleInput): { after: Snap; taken: ReadonlyArray<Candidate> } => {
+const checkStart = (flow: Flow, input: FlowInput): { after: Snap; taken: ReadonlyArray<Candidate> } => {
   const { after, taken } = tracedStep(flow.machine, undefined, input)
   checkSnapshot(flow, after, `${flow.name}: initial snapshot for ${JSON.stringify(input)}`)
   if (input.obtained !== undefined && flow.name !== "clientCredentials" && flow.name !== "authorizationCode")
@@ -321,10 +320,10 @@ const checkStep = (
   }
   // A replacement without an access token is no token at all: ignored.
   if (event.type === "CREDENTIALS_REPLACED") {
-    if (event.obtained.credentials.accessToken === "") expect(after, where).toBe(before)
+    if (event.held.credentials.accessToken === "") expect(after, where).toBe(before)
     else if (flow.name === "staticToken" && before.status === "active") {
       expect(to, where).toBe("valid")
-      expect(after.context.credentials, where).toBe(event.obtained.credentials)
+      expect(after.context.credentials, where).toBe(event.held.credentials)
     }
   }
   // A revocation request is honoured from every state that holds (or held) a grant (RFC 7009 §2).
@@ -333,15 +332,25 @@ const checkStep = (
   }
   if (taken.length === 0) return { after, taken }
 
-  // Obtained credentials are adopted whole.
+  // Obtained and saved credentials are adopted whole; obtained but unsaved ones are kept, to be
+  // saved before anything else happens.
   if (isActorDone(event, "renew") || isActorDone(event, "exchangeCode")) {
-    expect(to, where).toBe("valid")
-    expect(after.context.credentials, where).toBe(event.output.credentials)
-    expect(after.context.unpersisted, where).toBeUndefined()
-    expect(after.context.error, where).toBeUndefined()
+    const { held } = event.output
     expect(after.context.code, where).toBeUndefined()
+    if (event.output._tag === "Saved") {
+      expect(to, where).toBe("valid")
+      expect(after.context.credentials, where).toBe(held.credentials)
+      expect(after.context.renewAt, where).toBe(held.renewAt)
+      expect(after.context.unpersisted, where).toBeUndefined()
+      expect(after.context.error, where).toBeUndefined()
+    } else {
+      expect(to, where).toBe("failed")
+      expect(after.context.unpersisted, where).toBe(held)
+      expect(after.context.error, where).toBe(event.output.error)
+      expect(after.hasTag("authorized"), where).toBe(false)
+    }
   }
-  if (isActorDone(event, "persist")) {
+  if (event.type === "xstate.done.actor.persist") {
     expect(to, where).toBe("valid")
     expect(after.context.credentials, where).toBe(before.context.unpersisted?.credentials)
     expect(after.context.unpersisted, where).toBeUndefined()
@@ -353,10 +362,9 @@ const checkStep = (
       // A save that fails again is answered to the waiting callers; the credentials stay kept.
       expect(to, where).toBe("failed")
       expect(after.context.unpersisted, where).toBe(before.context.unpersisted)
-    } else if (tagOf(error) === "PersistenceError") {
-      // Credentials obtained but not saved are kept, to be saved before anything else happens.
-      expect(to, where).toBe("failed")
-      expect(after.context.unpersisted, where).toBe(unsaved)
+    } else if (from === "exchanging") {
+      // A code that could not be exchanged ends this login (RFC 6749 §4.1.2: codes are single-use).
+      expect(to, where).toBe("rejected")
     } else if (from === "renewing") {
       // Only a grant the server refused for good (RFC 6749 §5.2 invalid_grant, which the runtime
       // reports as ReauthenticationRequired) ends the session; any other failure is retried.
@@ -411,6 +419,8 @@ const coverageOf = (flow: Flow, exploration: Exploration): Coverage => {
   const count = (snapshot: Snap, taken: ReadonlyArray<Candidate>) => {
     for (const id of activeNodeIds(flow.machine, snapshot)) states.add(id)
     for (const candidate of taken) {
+      // A state passed through within a step (checkingCallback) is entered, though never at rest.
+      for (const target of candidate.target ?? []) states.add(target.id)
       const name = names.get(candidate)
       if (name === undefined) throw new Error(`${flow.name}: a transition outside the definition was taken`)
       transitions.add(name)
@@ -481,14 +491,17 @@ describe("model-based paths", () => {
 
   it("clientCredentials: its own grant always renews, so `valid` has no branch to a dead end", () => {
     const flow = flows[0]!
-    for (const { snapshot } of explorationOf(flow).reachable) {
-      expect(snapshot.context.renewsWith).toBe("client_credentials")
-    }
-    // Whatever the input says, the machine forces the client_credentials grant.
-    const [snapshot] = start(flow.machine, { renewsWith: "none", obtained: obtained("x") })
-    expect(snapshot.context.renewsWith).toBe("client_credentials")
+    // Holding a token without a refresh token, it still renews when due or refused: its grant
+    // needs none.
+    let [snapshot] = start(flow.machine, inputs.clientCredentials)
+    ;[snapshot] = step(flow.machine, snapshot, { type: "ACCESS_TOKEN_REQUESTED", now: T0 })
+    ;[snapshot] = step(flow.machine, snapshot, done("renew", saved(renewedClient)))
+    expect(stateName(snapshot)).toBe("valid")
+    expect(snapshot.context.credentials?.refreshToken).toBeUndefined()
     const [after] = step(flow.machine, snapshot, { type: "ACCESS_TOKEN_REQUESTED", now: nows.expired })
     expect(stateName(after)).toBe("renewing")
+    const [on401] = step(flow.machine, snapshot, { type: "UNAUTHORIZED", accessToken: "renewed-at" })
+    expect(stateName(on401)).toBe("renewing")
   })
 
   it("authorizationCode: a good callback exchanges the code once, then forgets it", () => {
@@ -501,7 +514,7 @@ describe("model-based paths", () => {
     // A second callback while exchanging is ignored: one code, one exchange.
     const [again] = step(machine, snapshot, { type: "CALLBACK_RECEIVED", callback: callbacks.good })
     expect(again).toBe(snapshot)
-    ;[snapshot] = step(machine, snapshot, done("exchangeCode", exchanged))
+    ;[snapshot] = step(machine, snapshot, done("exchangeCode", saved(exchanged)))
     expect(snapshot.hasTag("authorized")).toBe(true)
     expect(snapshot.context.code).toBeUndefined()
     expect(snapshot.context.renewAt).toBe(exchanged.credentials.expiresAt! - margin)

@@ -3,7 +3,7 @@
  * the DESIGN.md invariants checked after every step. Invoked actors are never started; the test
  * plays them, completing whichever is running with done/error events built the way the runtime
  * builds them (renewal outputs come from `toObtained`, which keeps the previous refresh token
- * when a refresh response omits one). Completions of actors that are not running are sent too:
+ * when a refresh response omits one; a failed save is an `Unsaved` outcome). Completions of actors that are not running are sent too:
  * the machine must ignore them. Errors go only to the running actor: XState puts a machine in
  * status "error" when an `xstate.error.actor.*` event finds no transition, and a real actor cannot
  * fail once it has been stopped.
@@ -12,8 +12,7 @@ import * as Redacted from "effect/Redacted"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { toObtained } from "../../src/internal/flowEffects.js"
-import type { LifecycleInput, Obtained } from "../../src/machines/index.js"
-import { unsavedCredentials } from "../../src/machines/index.js"
+import type { Held, Outcome } from "../../src/machines/index.js"
 import type { TokenResponse } from "../../src/TokenResponse.js"
 import {
   type ActorId,
@@ -23,12 +22,14 @@ import {
   errors,
   expectation,
   type FlowEvent,
+  type FlowInput,
   type FlowMachine,
   type FlowName,
   fail,
   flowMachine,
   goodCode,
   goodState,
+  heldOf,
   hour,
   inputs,
   issuer,
@@ -37,10 +38,12 @@ import {
   requestActors,
   runningActors,
   type Snap,
+  saved,
   start,
   stateName,
   step,
   T0,
+  unsaved as unsavedOutcome,
 } from "./fixtures.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -154,13 +157,13 @@ const tokenResponse = (spec: ResponseSpec, receivedAt: number): TokenResponse =>
 })
 
 /** The credentials an actor obtained, as the runtime builds them from the actor's input. */
-const obtainedBy = (actor: ActorId, spec: ResponseSpec, started: Inputs, snapshot: Snap): Obtained => {
+const obtainedBy = (actor: ActorId, spec: ResponseSpec, started: Inputs, snapshot: Snap): Held => {
   if (actor === "persist" && snapshot.context.unpersisted !== undefined) return snapshot.context.unpersisted
   const base =
     actor === "renew"
-      ? (started.renew as { readonly credentials?: Obtained["credentials"] } | undefined)?.credentials
+      ? (started.renew as { readonly credentials?: Held["credentials"] } | undefined)?.credentials
       : undefined
-  return toObtained(tokenResponse(spec, T0), base, [])
+  return heldOf(toObtained(tokenResponse(spec, T0), base, []))
 }
 
 const resolve = (command: Command, snapshot: Snap, started: Inputs): FlowEvent => {
@@ -179,7 +182,7 @@ const resolve = (command: Command, snapshot: Snap, started: Inputs): FlowEvent =
     case "replace":
       return {
         type: "CREDENTIALS_REPLACED",
-        obtained: {
+        held: {
           credentials: {
             accessToken: command.accessToken,
             tokenType: "Bearer",
@@ -187,27 +190,34 @@ const resolve = (command: Command, snapshot: Snap, started: Inputs): FlowEvent =
             ...(command.expiresAt === undefined ? {} : { expiresAt: command.expiresAt }),
           },
           obtainedAt: T0,
+          renewAt: command.expiresAt,
         },
       }
     case "revoke":
       return { type: "REVOKE_REQUESTED" }
     case "done": {
       const actor = actorOf(command.actor, snapshot)
-      const output =
+      const obtained = obtainedBy(actor, command.response, started, snapshot)
+      return done(
+        actor,
         actor === "renew" || actor === "exchangeCode"
-          ? obtainedBy(actor, command.response, started, snapshot)
-          : undefined
-      return done(actor, output)
+          ? saved(obtained)
+          : actor === "persist"
+            ? obtained
+            : undefined,
+      )
     }
     case "error": {
       const actor = actorOf(command.actor, snapshot)
-      const unsaved = obtainedBy(actor, command.response, started, snapshot)
+      // A token request that got credentials but could not save them resolves with them.
+      if (command.error === "unsaved" && (actor === "renew" || actor === "exchangeCode"))
+        return done(actor, unsavedOutcome(obtainedBy(actor, command.response, started, snapshot)))
       const error =
-        command.error === "unsaved" && actor !== "revoke"
-          ? errors.unsaved(unsaved)
-          : command.error === "unsaved"
-            ? errors.transport()
-            : errors[command.error]()
+        command.error === "unsaved"
+          ? actor === "persist"
+            ? errors.persistence()
+            : errors.transport()
+          : errors[command.error]()
       return fail(actor, error)
     }
   }
@@ -345,11 +355,16 @@ interface Model {
   /** Set once credentials with a refresh token were adopted. */
   heldRefreshToken: boolean
   /** Credentials a failed save handed to the machine, until adopted or revoked. */
-  unsaved: Obtained | undefined
+  unsaved: Held | undefined
   requests: number
 }
 
-const unsavedOf = (error: unknown): Obtained | undefined => unsavedCredentials(error)
+/** The credentials an `Unsaved` outcome hands to the machine. */
+const unsavedOf = (event: FlowEvent): Held | undefined => {
+  if (!("output" in event)) return undefined
+  const output = event.output as Outcome | undefined
+  return output?._tag === "Unsaved" ? output.held : undefined
+}
 
 const isRequestActor = (id: string): boolean => (requestActors as ReadonlyArray<string>).includes(id)
 
@@ -402,8 +417,8 @@ const checkStep = (
 
   // 3a. Credentials a failed save handed over are kept (as `unpersisted`) until they are adopted
   // (saved by `persist`, then used) or revoked together with the rest; nothing else drops them.
-  const carried = "error" in event ? unsavedOf(event.error) : undefined
-  if (carried !== undefined && after !== before && event.type !== "xstate.error.actor.persist") {
+  const carried = unsavedOf(event)
+  if (carried !== undefined && after !== before) {
     expect(context.unpersisted, `${where}: the unsaved credentials are kept`).toBe(carried)
     model.unsaved = carried
   } else if (model.unsaved !== undefined) {
@@ -429,8 +444,9 @@ const checkStep = (
   if (context.credentials?.refreshToken !== undefined) model.heldRefreshToken = true
   // A renewal's result is adopted as it is: its refresh token (merged by the runtime) is the one held.
   if (event.type === "xstate.done.actor.renew" && after !== before) {
-    const output = (event as { output: Obtained }).output
-    expect(context.credentials?.refreshToken, where).toBe(output.credentials.refreshToken)
+    const output = (event as { output: Outcome }).output
+    const held = output._tag === "Saved" ? context.credentials : context.unpersisted?.credentials
+    expect(held?.refreshToken, where).toBe(output.held.credentials.refreshToken)
   }
 
   // Every event the machine can meet is handled or ignored, never a machine error.
@@ -474,12 +490,7 @@ const newModel = (): Model => ({
   requests: 0,
 })
 
-const run = (
-  machine: FlowMachine,
-  name: FlowName,
-  input: LifecycleInput,
-  commands: ReadonlyArray<Command>,
-) => {
+const run = (machine: FlowMachine, name: FlowName, input: FlowInput, commands: ReadonlyArray<Command>) => {
   const model = newModel()
   let [snapshot, actions] = start(machine, input)
   expect(spawnsOf(actions)).toEqual([])
@@ -501,7 +512,7 @@ const run = (
 
 interface Flow {
   readonly name: FlowName
-  readonly inputs: ReadonlyArray<LifecycleInput>
+  readonly inputs: ReadonlyArray<FlowInput>
   readonly callbacks: fc.Arbitrary<string | URL | URLSearchParams>
   /** States random runs must reach, so the property is not vacuous. */
   readonly mustVisit: ReadonlyArray<string>
@@ -542,10 +553,10 @@ const flows: ReadonlyArray<Flow> = [
     inputs: [
       inputs.staticToken,
       {
-        renewsWith: "none",
         obtained: {
           credentials: { accessToken: "no-expiry", tokenType: "Bearer", scopes: [] },
           obtainedAt: T0,
+          renewAt: undefined,
         },
       },
     ],
@@ -617,7 +628,8 @@ describe("machine properties over random event sequences", () => {
 
   it("authorizationCode: no state without an expectation accepts a callback", () => {
     const machine = flowMachine("authorizationCode")
-    const [initial] = start(machine, { renewsWith: "refresh_token" })
+    // Untyped as embedders' JavaScript may be: the input lacks what the machine requires.
+    const [initial] = start(machine, {} as never)
     fc.assert(
       fc.property(hostileCallbackArb, (callback) => {
         const [after] = step(machine, initial, { type: "CALLBACK_RECEIVED", callback })
