@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest"
 import { toObtained } from "../../src/internal/flowEffects.js"
 import type { Held, Outcome } from "../../src/machines/index.js"
 import type { TokenResponse } from "../../src/TokenResponse.js"
+import { runs } from "../support/runs.js"
 import {
   type ActorId,
   actorIds,
@@ -585,7 +586,7 @@ describe("machine properties over random event sequences", () => {
             requests += result.model.requests
           },
         ),
-        { numRuns: 300 },
+        { numRuns: runs(300) },
       )
       expect([...visited]).toEqual(expect.arrayContaining([...flow.mustVisit]))
       if (flow.name !== "staticToken") expect(requests).toBeGreaterThan(0)
@@ -620,7 +621,7 @@ describe("machine properties over random event sequences", () => {
           expect(Redacted.value(after.context.code!)).toBe(queryOf(callback)?.get("code"))
         } else refused += 1
       }),
-      { numRuns: 1_000 },
+      { numRuns: runs(1_000) },
     )
     expect(accepted).toBeGreaterThan(10)
     expect(refused).toBeGreaterThan(100)
@@ -635,7 +636,7 @@ describe("machine properties over random event sequences", () => {
         const [after] = step(machine, initial, { type: "CALLBACK_RECEIVED", callback })
         expect(stateName(after)).toBe("rejected")
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     )
   })
 
@@ -651,7 +652,7 @@ describe("machine properties over random event sequences", () => {
           expect(next.credentials.accessToken).toBe(spec.accessToken)
         },
       ),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     )
   })
 
