@@ -4,7 +4,8 @@ import { sourceConditions } from "../../vitest.shared.js"
 
 /**
  * The unit suite for mutation testing (`pnpm mutation`): every core test but the integration
- * tests, which start the dev-server and would make each mutant cost seconds. No type tests.
+ * tests, which start the dev-server and would make each mutant cost seconds, and platform.test.ts,
+ * which runs the built package (Stryker's sandbox has no dist, and mutants live in src). No type tests.
  */
 export default mergeConfig(
   sourceConditions,
@@ -14,7 +15,7 @@ export default mergeConfig(
     test: {
       name: "core-mutation",
       include: ["test/**/*.test.ts"],
-      exclude: ["test/integration/**"],
+      exclude: ["test/integration/**", "test/platform.test.ts"],
     },
   }),
 )

@@ -6,7 +6,6 @@ import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { held, renewAtOf } from "../src/internal/renewal.js"
 import { oracleRenewAt } from "./machines/fixtures.js"
-import { runs } from "./support/runs.js"
 
 const obtainedArb = fc.record({
   obtainedAt: fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
@@ -35,7 +34,7 @@ describe("renewAtOf", () => {
           expect(expected).toBeLessThanOrEqual(obtainedAt + lifetime)
         }
       }),
-      { numRuns: runs(500) },
+      { numRuns: 500 },
     )
   })
 

@@ -14,7 +14,6 @@ import { describe, expect, it } from "vitest"
 import { toObtained } from "../../src/internal/flowEffects.js"
 import type { Held, Outcome } from "../../src/machines/index.js"
 import type { TokenResponse } from "../../src/TokenResponse.js"
-import { runs } from "../support/runs.js"
 import {
   type ActorId,
   actorIds,
@@ -586,7 +585,7 @@ describe("machine properties over random event sequences", () => {
             requests += result.model.requests
           },
         ),
-        { numRuns: runs(300) },
+        { numRuns: 300 },
       )
       expect([...visited]).toEqual(expect.arrayContaining([...flow.mustVisit]))
       if (flow.name !== "staticToken") expect(requests).toBeGreaterThan(0)
@@ -621,7 +620,7 @@ describe("machine properties over random event sequences", () => {
           expect(Redacted.value(after.context.code!)).toBe(queryOf(callback)?.get("code"))
         } else refused += 1
       }),
-      { numRuns: runs(1_000) },
+      { numRuns: 1_000 },
     )
     expect(accepted).toBeGreaterThan(10)
     expect(refused).toBeGreaterThan(100)
@@ -636,7 +635,7 @@ describe("machine properties over random event sequences", () => {
         const [after] = step(machine, initial, { type: "CALLBACK_RECEIVED", callback })
         expect(stateName(after)).toBe("rejected")
       }),
-      { numRuns: runs(100) },
+      { numRuns: 100 },
     )
   })
 
@@ -652,7 +651,7 @@ describe("machine properties over random event sequences", () => {
           expect(next.credentials.accessToken).toBe(spec.accessToken)
         },
       ),
-      { numRuns: runs(200) },
+      { numRuns: 200 },
     )
   })
 
