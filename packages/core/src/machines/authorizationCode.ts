@@ -72,10 +72,11 @@ export const authorizationCodeMachine = setup({
   actions: {
     ...renewalActions<AuthorizationCodeContext, AuthorizationCodeEvent>(),
     // The callback is parsed and checked once: the code, or why it was refused.
+    // On CALLBACK_RECEIVED only.
     checkCallback: assign(({ context, event }) => {
       // Embedders' JavaScript may start the machine without an expectation: nothing is accepted.
-      if (event.type !== "CALLBACK_RECEIVED" || context.expectation === undefined) return {}
-      const result = parseCallback(event.callback, context.expectation)
+      if (context.expectation === undefined) return {}
+      const result = parseCallback((event as CallbackReceived).callback, context.expectation)
       return result._tag === "Right" ? { code: result.right.code } : { error: result.left }
     }),
     dropCode: assign({ code: undefined }),

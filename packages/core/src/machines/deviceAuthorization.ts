@@ -65,9 +65,10 @@ export const deviceAuthorizationMachine = setup({
     requestDeviceCode: unimplemented<DeviceCode, void>("requestDeviceCode"),
     pollDeviceCode: unimplemented<Outcome, { readonly device: DeviceCode }>("pollDeviceCode"),
   },
-  // RFC 8628 §3.5: poll no sooner than the server's interval (5 s when it names none).
+  // RFC 8628 §3.5: poll no sooner than the server's interval (the runtime's decoding of the
+  // response makes it 5 s when the server names none). Waited in `awaitingUser`, with a device code.
   delays: {
-    devicePollInterval: ({ context }) => context.device?.intervalMs ?? 5000,
+    devicePollInterval: ({ context }) => context.device!.intervalMs,
   },
   guards: {
     ...renewalGuards(holdsRefreshToken),
@@ -85,11 +86,10 @@ export const deviceAuthorizationMachine = setup({
     ...renewalActions<DeviceAuthorizationContext, RenewalEvent>(),
     adoptDeviceCode: assign((_, params: { readonly device: DeviceCode }) => ({ device: params.device })),
     // RFC 8628 §3.5: each slow_down adds 5 s to the interval, for this and every later poll.
-    slowDown: assign(({ context }) =>
-      context.device === undefined
-        ? {}
-        : { device: { ...context.device, intervalMs: context.device.intervalMs + 5000 } },
-    ),
+    // Taken while polling, with a device code.
+    slowDown: assign(({ context }) => ({
+      device: { ...context.device!, intervalMs: context.device!.intervalMs + 5000 },
+    })),
     dropDeviceCode: assign({ device: undefined }),
   },
 }).createMachine({

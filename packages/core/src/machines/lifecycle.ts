@@ -13,7 +13,7 @@
  */
 import { assign, type EventObject, fromPromise, type ParameterizedObject } from "xstate"
 import type { Credentials } from "../Credentials.js"
-import { ReauthenticationRequired, TokenExpired } from "../Errors.js"
+import { ReauthenticationRequired } from "../Errors.js"
 
 /** What a token request yields: the credentials and when they were obtained (Clock time). */
 export interface Obtained {
@@ -103,35 +103,32 @@ interface Args {
   readonly event: EventObject
 }
 
-const nowOf = (event: EventObject): number | undefined =>
-  event.type === "ACCESS_TOKEN_REQUESTED" ? (event as AccessTokenRequested).now : undefined
+// The guards below run only where the states use them: in `valid`, which always holds credentials
+// (the model test checks it), on the event their name says. They read what that implies.
 
-/** True when a call at `now` must not be answered from the held credentials. */
-const isDue = (context: FlowContext, now: number): boolean =>
-  context.credentials === undefined || (context.renewAt !== undefined && now >= context.renewAt)
+/** True when credentials due at `renewAt` must not be used at `now` (never, without a due time). */
+const isDue = (renewAt: number | undefined, now: number): boolean =>
+  now >= (renewAt ?? Number.POSITIVE_INFINITY)
 
-/** True when the held access token is past its expiry, not just inside the margin. */
-export const isExpired = (context: FlowContext, now: number): boolean =>
-  context.credentials === undefined ||
-  (context.credentials.expiresAt !== undefined && now >= context.credentials.expiresAt)
+/** True when the access token is past its expiry, not just inside the margin. */
+export const isExpired = (credentials: Credentials, now: number): boolean =>
+  now >= (credentials.expiresAt ?? Number.POSITIVE_INFINITY)
 
 /**
  * The guards of the shared states, given how the flow renews: `canRenew` says whether it can get
- * a new token by itself with what it holds.
+ * a new token by itself with the credentials it holds.
  */
-export const renewalGuards = (canRenew: (context: RenewalContext) => boolean) => ({
-  shouldRenew: ({ context, event }: Args) => {
-    const now = nowOf(event)
-    return now !== undefined && isDue(context, now) && canRenew(context)
-  },
-  expiredForGood: ({ context, event }: Args) => {
-    const now = nowOf(event)
-    return now !== undefined && isExpired(context, now) && !canRenew(context)
-  },
+export const renewalGuards = (canRenew: (credentials: Credentials) => boolean) => ({
+  /** On ACCESS_TOKEN_REQUESTED in `valid`. */
+  shouldRenew: ({ context, event }: Args) =>
+    isDue(context.renewAt, (event as AccessTokenRequested).now) && canRenew(context.credentials!),
+  /** On ACCESS_TOKEN_REQUESTED in `valid`. */
+  expiredForGood: ({ context, event }: Args) =>
+    isExpired(context.credentials!, (event as AccessTokenRequested).now) && !canRenew(context.credentials!),
+  /** On UNAUTHORIZED in `valid`: a 401 for an older token says nothing about the one held. */
   rejectedTokenIsCurrent: ({ context, event }: Args) =>
-    event.type === "UNAUTHORIZED" &&
-    canRenew(context) &&
-    context.credentials?.accessToken === (event as Unauthorized).accessToken,
+    canRenew(context.credentials!) &&
+    context.credentials!.accessToken === (event as Unauthorized).accessToken,
   hasUnpersisted: ({ context }: Args) => context.unpersisted !== undefined,
   isUnsaved: (_: unknown, params: { readonly outcome: Outcome }) => params.outcome._tag === "Unsaved",
   requiresReauthentication: (_: unknown, params: { readonly error: unknown }) =>
@@ -139,8 +136,7 @@ export const renewalGuards = (canRenew: (context: RenewalContext) => boolean) =>
 })
 
 /** How the flows that renew with a refresh token can: while they hold one (RFC 6749 §6). */
-export const holdsRefreshToken = (context: FlowContext): boolean =>
-  context.credentials?.refreshToken !== undefined
+export const holdsRefreshToken = (credentials: Credentials): boolean => credentials.refreshToken !== undefined
 
 /** Held credentials in, every trace of the last failure out. */
 const adopted = (held: Held) => ({
@@ -168,9 +164,10 @@ export const renewalActions = <TContext extends RenewalContext, TEvent extends E
   recordError: update<TContext, TEvent, { readonly error: unknown }>((_, params) => ({
     error: params.error,
   })),
+  // Only after `isUnsaved`.
   keepUnsaved: update<TContext, TEvent, { readonly outcome: Outcome }>((_, params) => ({
     unpersisted: params.outcome.held,
-    error: params.outcome._tag === "Unsaved" ? params.outcome.error : undefined,
+    error: (params.outcome as Extract<Outcome, { _tag: "Unsaved" }>).error,
   })),
   forget: update<TContext, TEvent, { readonly revokeFailure: unknown }>((_, params) => ({
     credentials: undefined,
@@ -183,9 +180,6 @@ export const renewalActions = <TContext extends RenewalContext, TEvent extends E
     error: new ReauthenticationRequired({ reason: "NoRefreshToken" }),
     credentials: undefined,
     renewAt: undefined,
-  })),
-  expire: update<TContext, TEvent, undefined>(({ context }) => ({
-    error: new TokenExpired({ expiredAt: context.credentials?.expiresAt ?? 0 }),
   })),
 })
 

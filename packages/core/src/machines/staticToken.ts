@@ -53,10 +53,10 @@ export const staticTokenMachine = setup({
   },
   guards: {
     holdsNothing: ({ context }) => context.credentials === undefined,
-    hasExpired: ({ context, event }) =>
-      event.type === "ACCESS_TOKEN_REQUESTED" && isExpired(context, event.now),
-    replacementHasToken: ({ event }) =>
-      event.type === "CREDENTIALS_REPLACED" && event.held.credentials.accessToken !== "",
+    // On ACCESS_TOKEN_REQUESTED in `valid`, which holds a token.
+    hasExpired: ({ context, event }) => isExpired(context.credentials!, (event as AccessTokenRequested).now),
+    // On CREDENTIALS_REPLACED.
+    replacementHasToken: ({ event }) => (event as CredentialsReplaced).held.credentials.accessToken !== "",
   },
   actions: {
     adopt: assign((_, params: { readonly held: Held }) => ({

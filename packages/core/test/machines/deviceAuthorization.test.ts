@@ -31,13 +31,15 @@ const oauth = (error: string) => new OAuthError({ endpoint: "token", error, stat
 const run = (answers: ReadonlyArray<unknown>) => {
   const clock = new SimulatedClock()
   const polls: number[] = []
+  const inputs: unknown[] = []
   const actor = createActor(
     machines.deviceAuthorization.provide({
       actors: {
         requestDeviceCode: fromPromise(async () => device),
-        pollDeviceCode: fromPromise(async (): Promise<Outcome> => {
+        pollDeviceCode: fromPromise(async ({ input }): Promise<Outcome> => {
           const answer = answers[polls.length]
           polls.push(clock.now())
+          inputs.push(input)
           if (answer === obtained) return obtained
           throw answer
         }),
@@ -47,7 +49,7 @@ const run = (answers: ReadonlyArray<unknown>) => {
   )
   actor.start()
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
-  return { actor, clock, polls, settle }
+  return { actor, clock, polls, inputs, settle }
 }
 
 /** Moves simulated time forward in steps, letting promise actors settle in between. */
@@ -73,6 +75,10 @@ describe("machines.deviceAuthorization", () => {
     expect(running.actor.getSnapshot().context.device?.userCode).toBe("ABCD-EFGH")
     await advance(running, 30_000)
     expect(running.polls).toEqual([5000, 10_000, 20_000, 30_000])
+    // Every poll presents the device code it was given.
+    const presented = running.inputs.map((input) => (input as { device: DeviceCode }).device)
+    expect(presented.map((d) => d.deviceCode)).toEqual([1, 2, 3, 4].map(() => device.deviceCode))
+    expect(presented.map((d) => d.intervalMs)).toEqual([5000, 5000, 10_000, 10_000])
     const snapshot = running.actor.getSnapshot()
     expect(snapshot.value).toBe("valid")
     expect(snapshot.context.credentials?.accessToken).toBe("at")
@@ -86,6 +92,8 @@ describe("machines.deviceAuthorization", () => {
       [new AuthorizationDenied({}), "denied"],
       [new DeviceCodeExpired({ reason: "ServerSaidExpired" }), "expired"],
       [oauth("invalid_client"), "rejected"],
+      // Only the token endpoint's OAuthError says slow_down: an embedder's look-alike ends it.
+      [{ error: "slow_down" }, "rejected"],
     ] as const) {
       const running = run([error])
       await advance(running, 5000)

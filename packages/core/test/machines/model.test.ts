@@ -11,7 +11,7 @@
 import { getShortestPaths } from "@xstate/graph"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
-import { createMachine } from "xstate"
+import { createActor, createMachine } from "xstate"
 import type { Credentials } from "../../src/Credentials.js"
 import type { Held, Outcome } from "../../src/machines/index.js"
 import {
@@ -123,6 +123,8 @@ const eventsFor = (snapshot: Snap): ReadonlyArray<FlowEvent> => {
     fail(actor, errors.persistence()),
     fail(actor, errors.oauth()),
     fail(actor, errors.transport()),
+    // An embedder's actor may reject with anything: no tag, so never "reauthentication required".
+    fail(actor, "a rejection that is a string"),
   ]
   for (const actor of runningActors(snapshot)) {
     if (actor === "renew") {
@@ -310,6 +312,9 @@ const checkStep = (
   // A token request from a usable token: served, renewed, or ended, as the oracle says.
   if (event.type === "ACCESS_TOKEN_REQUESTED" && from === "valid") {
     expect(to, where).toBe(oracleOnRequest(flow.name, before.context.credentials, event.now))
+    // Expired with nothing to renew it with: the user must log in again, and is told why.
+    if (to === "reauthenticationRequired")
+      expect(after.context.error, where).toMatchObject({ reason: "NoRefreshToken" })
   }
   // A 401 for the token held renews it when the flow can (RFC 6750 §3.1 invalid_token); a 401 for
   // another token, or on a flow that cannot renew, changes nothing.
@@ -502,6 +507,16 @@ describe("model-based paths", () => {
     expect(stateName(after)).toBe("renewing")
     const [on401] = step(flow.machine, snapshot, { type: "UNAUTHORIZED", accessToken: "renewed-at" })
     expect(stateName(on401)).toBe("renewing")
+  })
+
+  it("an actor left unprovided fails with a message that names it", async () => {
+    const actor = createActor(flowMachine("clientCredentials"), { input: {} }).start()
+    actor.send({ type: "ACCESS_TOKEN_REQUESTED", now: T0 })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    const snapshot = actor.getSnapshot()
+    expect(snapshot.value).toBe("failed")
+    expect(String(snapshot.context.error)).toContain("the renew actor was not provided")
+    actor.stop()
   })
 
   it("authorizationCode: a good callback exchanges the code once, then forgets it", () => {
