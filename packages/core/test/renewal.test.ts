@@ -4,7 +4,7 @@
  */
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { held, renewAtOf } from "../src/internal/renewal.js"
+import { held, renewAtOf, unsavedOf, withUnsaved } from "../src/internal/renewal.js"
 import { oracleRenewAt } from "./machines/fixtures.js"
 
 const obtainedArb = fc.record({
@@ -50,5 +50,15 @@ describe("renewAtOf", () => {
     })
     expect(renewAtOf(at(30_000), 60_000)).toBe(1_700_000_015_000)
     expect(renewAtOf(at(3_600_000), 60_000)).toBe(1_700_003_540_000)
+  })
+})
+
+describe("unsavedOf", () => {
+  it("finds the credentials an error was given, and nothing on anything else", () => {
+    const obtained = { credentials: { accessToken: "at", tokenType: "Bearer", scopes: [] }, obtainedAt: 0 }
+    const error = withUnsaved(new Error("the store failed"), obtained)
+    expect(unsavedOf(error)).toBe(obtained)
+    for (const other of [new Error("the store failed"), undefined, null, "a string", 42, {}])
+      expect(unsavedOf(other)).toBeUndefined()
   })
 })

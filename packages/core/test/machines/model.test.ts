@@ -123,8 +123,10 @@ const eventsFor = (snapshot: Snap): ReadonlyArray<FlowEvent> => {
     fail(actor, errors.persistence()),
     fail(actor, errors.oauth()),
     fail(actor, errors.transport()),
-    // An embedder's actor may reject with anything: no tag, so never "reauthentication required".
-    fail(actor, "a rejection that is a string"),
+    // An embedder's actor may reject with anything (a bare `Promise.reject()`, null): no tag, so
+    // never "reauthentication required", and never a crash.
+    fail(actor, undefined),
+    fail(actor, null),
   ]
   for (const actor of runningActors(snapshot)) {
     if (actor === "renew") {
