@@ -404,6 +404,8 @@ describe("TokenEndpoint.request: response processing", () => {
       const { endpoint } = yield* setup([Faulty.json(200, [secret.accessToken])])
       const error = yield* failure(endpoint.request(tokenRequest()))
       expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "InvalidTokenResponse" })
+      // The body as a whole is wrong, not a member: no field to name (not an empty one).
+      expect((error as MalformedResponse).fields).toBeUndefined()
     }),
   )
 
@@ -415,6 +417,7 @@ describe("TokenEndpoint.request: response processing", () => {
       const error = yield* failure(endpoint.request(tokenRequest()))
       expect(error).toMatchObject({
         _tag: "OAuthError",
+        endpoint: "token",
         error: "invalid_client",
         errorDescription: "bad",
         status: 200,
@@ -451,6 +454,7 @@ describe("TokenEndpoint.request: response processing", () => {
       expect(yield* failure(empty.endpoint.request(tokenRequest()))).toMatchObject({
         _tag: "MalformedResponse",
         reason: "InvalidErrorResponse",
+        source: "token endpoint",
         status: 401,
       })
       expect(empty.fake.requests).toHaveLength(1)
@@ -524,7 +528,11 @@ describe("TokenEndpoint.request: response processing", () => {
       ])
       for (const _ of bad) {
         const error = yield* failure(endpoint.request(tokenRequest()))
-        expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "UnusableAccessToken" })
+        expect(error).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "UnusableAccessToken",
+          fields: ["access_token"],
+        })
         expect(error.message).toContain("Authorization header")
       }
       // Lenient about printable ASCII outside RFC 6750's b64token: real providers issue such tokens.
@@ -606,6 +614,81 @@ describe("TokenEndpoint.request: response processing", () => {
       ])
       expect((yield* endpoint.request(tokenRequest())).scopes).toBeUndefined()
       expect((yield* endpoint.request(tokenRequest())).scopes).toEqual([])
+    }),
+  )
+})
+
+describe("TokenEndpoint.request: odd answers, read as what they are", () => {
+  it.effect("an access_token that is not a string is an invalid response, not an unusable token", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([Faulty.json(200, { ...tokenBody, access_token: 42 })])
+      const error = yield* failure(endpoint.request(tokenRequest()))
+      expect(error).toMatchObject({
+        _tag: "MalformedResponse",
+        reason: "InvalidTokenResponse",
+        fields: ["access_token"],
+      })
+    }),
+  )
+
+  it.effect("an error member that is no code (a number, empty, or no object at all) is no OAuth error", () =>
+    Effect.gen(function* () {
+      const bodies = [`{"error":7}`, `{"error":""}`, "null"]
+      const { endpoint } = yield* setup(bodies.map((body) => Faulty.respond(400, body)))
+      for (const _ of bodies) {
+        expect(yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "InvalidErrorResponse",
+          status: 400,
+        })
+      }
+    }),
+  )
+
+  it.effect("a form-encoded error body ending in a newline keeps its description", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.respond(400, "error_description=refresh+token+expired&error=invalid_grant\r\n", {
+          "content-type": "application/x-www-form-urlencoded",
+        }),
+      ])
+      expect(yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))).toMatchObject({
+        _tag: "OAuthError",
+        error: "invalid_grant",
+        errorDescription: "refresh token expired",
+      })
+    }),
+  )
+
+  it.effect("300 and 399 answers are redirects, refused; to a revocation too, which is not done", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([Faulty.respond(300), Faulty.respond(399)])
+      for (const status of [300, 399]) {
+        expect(yield* failure(endpoint.request(tokenRequest()))).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "Redirected",
+          status,
+        })
+      }
+      const revocation = yield* setup([Faulty.respond(300)])
+      const error = yield* failure(
+        revocation.endpoint.revoke({ provider, client, token: Redacted.make(secret.refreshToken) }),
+      )
+      expect(error).toMatchObject({
+        _tag: "MalformedResponse",
+        reason: "Redirected",
+        source: "revocation endpoint",
+      })
+    }),
+  )
+
+  it.effect("members the server left out are absent from the response, not present as undefined", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([ok])
+      const response = yield* endpoint.request(tokenRequest())
+      // A caller merging answers (`{ ...previous, ...response }`) would otherwise lose the earlier
+      // id token to an `idToken: undefined`.
+      expect(Object.keys(response).sort()).toEqual(["accessToken", "expiresIn", "receivedAt", "tokenType"])
     }),
   )
 })
