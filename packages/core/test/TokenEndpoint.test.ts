@@ -1,5 +1,6 @@
 import { inspect } from "node:util"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -760,6 +761,37 @@ describe("TokenEndpoint.request: request shape", () => {
     }),
   )
 
+  it.effect("device_code grant: the URN grant type and the device code, nothing else", () =>
+    Effect.gen(function* () {
+      const { endpoint, fake } = yield* setup([ok])
+      yield* endpoint.request(tokenRequest({ type: "device_code", deviceCode: Redacted.make("device-Q7") }))
+      expect(fake.requests[0]!.form).toEqual({
+        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+        device_code: "device-Q7",
+      })
+    }),
+  )
+
+  it.effect("code and device grants send no scope, even when a JavaScript caller's grant carries some", () =>
+    Effect.gen(function* () {
+      const { endpoint, fake } = yield* setup([ok])
+      // Built the way untyped code does, by spreading options that include `scopes`.
+      const withScopes = (grant: Grant) => ({ ...grant, scopes: ["admin"] }) as unknown as Grant
+      const { codeVerifier: _, ...withoutVerifier } = grants.authorizationCode
+      yield* endpoint.request(tokenRequest(withScopes(withoutVerifier)))
+      yield* endpoint.request(
+        tokenRequest(withScopes({ type: "device_code", deviceCode: Redacted.make("device-Q7") })),
+      )
+      // Exactly these members: RFC 6749 §4.1.3 has no scope, and no verifier was given.
+      expect(fake.requests[0]!.form).toEqual({
+        grant_type: "authorization_code",
+        code: secret.code,
+        redirect_uri: "https://app.example/callback",
+      })
+      expect(fake.requests[1]!.formNames).toEqual(["grant_type", "device_code"])
+    }),
+  )
+
   it.effect("configuration errors fail before any request", () =>
     Effect.gen(function* () {
       const { endpoint, fake } = yield* setup([ok])
@@ -774,6 +806,7 @@ describe("TokenEndpoint.request: request shape", () => {
         endpoint.request(tokenRequest({ type: "client_credentials", scopes: ["a b"] })),
       )
       expect(badScope).toMatchObject({ _tag: "ConfigError" })
+      expect(badScope.message).toContain('"a b" is not a valid scope')
       expect(fake.requests).toHaveLength(0)
     }),
   )
@@ -797,6 +830,14 @@ describe("TokenEndpoint.revoke", () => {
       expect(request!.headers.authorization).toBe(`Basic ${basicCredentials}`)
       expect(request!.headers["content-type"]).toBe("application/x-www-form-urlencoded;charset=UTF-8")
       expect(request!.form).toEqual({ token: secret.refreshToken, token_type_hint: "refresh_token" })
+    }),
+  )
+
+  it.effect("without a hint, the request carries the token alone", () =>
+    Effect.gen(function* () {
+      const { endpoint, fake } = yield* setup([Faulty.respond(200)])
+      yield* endpoint.revoke({ provider, client, token: Redacted.make(secret.accessToken) })
+      expect(fake.requests[0]!.form).toEqual({ token: secret.accessToken })
     }),
   )
 
@@ -925,6 +966,57 @@ describe("an echoing server", () => {
       { numRuns: 100 },
     )
   })
+})
+
+describe("clients that report answers as errors", () => {
+  it.effect("a client built with filterStatusOk: a 400 is still the server's OAuth error", () =>
+    Effect.gen(function* () {
+      const fake = Faulty.make([Faulty.json(400, { error: "invalid_grant" })])
+      const endpoint = yield* make().pipe(
+        Effect.provideService(HttpClient.HttpClient, HttpClient.filterStatusOk(fake.client)),
+      )
+      const error = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(error).toMatchObject({ _tag: "OAuthError", error: "invalid_grant", status: 400 })
+    }),
+  )
+
+  it.effect("a response the client failed to read is a Network failure, not an answer", () =>
+    Effect.gen(function* () {
+      // Fault injection: the client hands back a decode failure holding a 200 response.
+      const broken = HttpClient.make((request) =>
+        Effect.fail(
+          new HttpClientError.ResponseError({
+            request,
+            response: HttpClientResponse.fromWeb(request, Response.json(tokenBody)),
+            reason: "Decode",
+          }),
+        ),
+      )
+      const endpoint = yield* make({ retry: { maxRetries: 0 } }).pipe(
+        Effect.provideService(HttpClient.HttpClient, broken),
+      )
+      const error = yield* failure(endpoint.request(tokenRequest()))
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "Network" })
+    }),
+  )
+})
+
+describe("a server that names the client secret", () => {
+  it.effect("has it redacted from its error text under client_secret_basic too", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.json(401, {
+          error: "invalid_client",
+          error_description: `client secret ${secret.clientSecret} has expired`,
+        }),
+      ])
+      const error = yield* failure(endpoint.request(tokenRequest()))
+      expect(error).toMatchObject({
+        _tag: "OAuthError",
+        errorDescription: "client secret [redacted] has expired",
+      })
+    }),
+  )
 })
 
 describe("an echoing server and extra parameters", () => {
