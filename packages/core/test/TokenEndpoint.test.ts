@@ -772,11 +772,12 @@ describe("TokenEndpoint.request: request shape", () => {
     }),
   )
 
-  it.effect("code and device grants send no scope, even when a JavaScript caller's grant carries some", () =>
+  it.effect("code and device grants neither send nor check scopes a JavaScript caller's grant carries", () =>
     Effect.gen(function* () {
       const { endpoint, fake } = yield* setup([ok])
-      // Built the way untyped code does, by spreading options that include `scopes`.
-      const withScopes = (grant: Grant) => ({ ...grant, scopes: ["admin"] }) as unknown as Grant
+      // Built the way untyped code does, by spreading options that include `scopes` (here with a
+      // classic mistake, two scopes in one string): the exchange has no scope to get wrong.
+      const withScopes = (grant: Grant) => ({ ...grant, scopes: ["openid profile"] }) as unknown as Grant
       const { codeVerifier: _, ...withoutVerifier } = grants.authorizationCode
       yield* endpoint.request(tokenRequest(withScopes(withoutVerifier)))
       yield* endpoint.request(
