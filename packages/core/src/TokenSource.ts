@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import type { Observer, Subscription } from "xstate"
 import type { Credentials } from "./Credentials.js"
 import type { GrantflowError } from "./Errors.js"
-import { ReauthenticationRequired } from "./Errors.js"
+import { ConfigError, ReauthenticationRequired } from "./Errors.js"
 import { awaitFlow } from "./internal/bridge.js"
 import { unsavedOf } from "./internal/renewal.js"
 import type { FlowContext, FlowEvent } from "./machines/index.js"
@@ -181,6 +181,8 @@ export class ActorTokenSource implements TokenSource {
 
   async revoke(): Promise<void> {
     let snapshot = await this.#whenIdle()
+    // A stopped source can neither revoke nor forget: saying so beats a silent no-op.
+    if (snapshot.status === "stopped") throw stoppedError()
     if (snapshot.status === "done") return
     this.#actor.send({ type: "REVOKE_REQUESTED" })
     snapshot = await this.#whenIdle()
@@ -207,7 +209,11 @@ export class ActorTokenSource implements TokenSource {
   /**
    * Stops the flow. A token request already sent still completes and its credentials are saved
    * (store and hook) before the source's services are released: the server may have rotated the
-   * refresh token, and the new one must not be lost.
+   * refresh token, and the new one must not be lost. Afterwards the credentials held are still
+   * answered while usable (an app may read them to persist them), but every call that would need
+   * the flow (a renewal, `revoke()`), waiting callers included, rejects with a `ConfigError`
+   * saying the source was stopped: a use after stop is the app's mistake, not a revocation, and
+   * no login is needed.
    */
   stop(): void {
     void this.stopped()
@@ -229,6 +235,7 @@ export class ActorTokenSource implements TokenSource {
       this.#actor.send({ type: "ACCESS_TOKEN_REQUESTED", now: this.#clock.unsafeCurrentTimeMillis() })
     }
     snapshot = await this.#whenIdle()
+    if (snapshot.status === "stopped") throw stoppedError()
     const credentials = snapshot.context.credentials
     if (snapshot.hasTag("authorized") && credentials !== undefined) return credentials
     throw snapshot.context.error ?? new ReauthenticationRequired({ reason: "Revoked" })
@@ -237,7 +244,8 @@ export class ActorTokenSource implements TokenSource {
   /** One shared promise per busy period, so a thousand waiters make one subscription. */
   #whenIdle(): Promise<FlowSnapshot> {
     const current = this.#actor.getSnapshot()
-    if (!current.hasTag("busy")) return Promise.resolve(current)
+    // A stopped actor keeps the state it stopped in, busy or not, and will never leave it.
+    if (!current.hasTag("busy") || current.status !== "active") return Promise.resolve(current)
     this.#settling ??= new Promise<FlowSnapshot>((resolve, reject) => {
       const done = (snapshot: FlowSnapshot) => {
         subscription.unsubscribe()
@@ -258,6 +266,12 @@ export class ActorTokenSource implements TokenSource {
     return this.#settling
   }
 }
+
+const stoppedError = () =>
+  new ConfigError({
+    reason:
+      "this token source was stopped (stop(), or the end of its scope), so it hands out no more tokens. Start a new source; savedCredentials resumes stored credentials.",
+  })
 
 const withBearer = (request: Request, token: string): Request => {
   request.headers.set("authorization", `Bearer ${token}`)

@@ -154,6 +154,53 @@ describe("parseCallback", () => {
     )
   })
 
+  it("refuses a callback that is not a URL at all", () => {
+    for (const broken of ["https://[::1/callback?code=c", "http://?code=c"]) {
+      expect(AuthorizationResponse.parseCallback(broken, withoutIss)).toMatchObject({
+        left: { _tag: "MalformedResponse", reason: "InvalidCallbackUrl" },
+      })
+    }
+  })
+
+  it("names at most five repeated parameters, sorted, however many a flooded callback repeats", () => {
+    const names = ["state", "scope", "iss", "foo", "code", "bar", "baz", "error"]
+    const query = [...names, ...names].map((name) => `${name}=x`).join("&")
+    expect(AuthorizationResponse.parseCallback(`/callback?${query}`, withoutIss)).toMatchObject({
+      left: { reason: "DuplicateParameter", fields: ["bar", "baz", "code", "error", "foo"] },
+    })
+  })
+
+  it("checks iss against the provider when the pending login names no issuer", () => {
+    const expectation = { provider: withIss.provider, pending: { state: pending.state } }
+    const result = AuthorizationResponse.parseCallback(
+      callback({ code: "c", state: pending.state, iss: issuer }),
+      expectation,
+    )
+    expect(Either.getOrThrow(result).iss).toBe(issuer)
+    expect(
+      AuthorizationResponse.parseCallback(
+        callback({ code: "c", state: pending.state, iss: "https://evil.example" }),
+        expectation,
+      ),
+    ).toMatchObject({ left: { _tag: "MalformedResponse", reason: "IssuerMismatch" } })
+  })
+
+  it("passes iss on unchecked when the provider has no issuer to check it against", () => {
+    const result = AuthorizationResponse.parseCallback(
+      callback({ code: "c", state: pending.state, iss: "https://auth.example.org" }),
+      withoutIss,
+    )
+    expect(Either.getOrThrow(result).iss).toBe("https://auth.example.org")
+  })
+
+  it("refuses a full callback URL when the expected redirectUri is no absolute URL to compare with", () => {
+    const query = new URLSearchParams({ code: "c", state: pending.state })
+    const expectation = { ...withoutIss, pending: { ...withoutIss.pending, redirectUri: "/callback" } }
+    expect(
+      AuthorizationResponse.parseCallback(`https://app.example.com/callback?${query}`, expectation),
+    ).toMatchObject({ left: { _tag: "InvalidPendingLogin", reason: "CallbackMismatch" } })
+  })
+
   it("never puts the code in an error message", () => {
     const code = "SECRET-CODE-123"
     const result = AuthorizationResponse.parseCallback(callback({ code, state: "wrong" }), withoutIss)

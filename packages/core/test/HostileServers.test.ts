@@ -274,7 +274,11 @@ describe("redirects are never followed for the core's requests", () => {
       )
       // Effect's own redirect following happens inside the caller's client, out of the core's
       // reach (documented on executeWithoutRedirects): the answer it brings back is refused.
-      expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "Redirected" })
+      expect(error).toMatchObject({
+        _tag: "MalformedResponse",
+        reason: "Redirected",
+        source: "token endpoint",
+      })
     }).pipe(Effect.provide(followingFetch), Effect.scoped),
   )
 })

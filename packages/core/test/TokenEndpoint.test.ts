@@ -1,5 +1,6 @@
 import { inspect } from "node:util"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -404,6 +405,8 @@ describe("TokenEndpoint.request: response processing", () => {
       const { endpoint } = yield* setup([Faulty.json(200, [secret.accessToken])])
       const error = yield* failure(endpoint.request(tokenRequest()))
       expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "InvalidTokenResponse" })
+      // The body as a whole is wrong, not a member: no field to name (not an empty one).
+      expect((error as MalformedResponse).fields).toBeUndefined()
     }),
   )
 
@@ -415,6 +418,7 @@ describe("TokenEndpoint.request: response processing", () => {
       const error = yield* failure(endpoint.request(tokenRequest()))
       expect(error).toMatchObject({
         _tag: "OAuthError",
+        endpoint: "token",
         error: "invalid_client",
         errorDescription: "bad",
         status: 200,
@@ -451,6 +455,7 @@ describe("TokenEndpoint.request: response processing", () => {
       expect(yield* failure(empty.endpoint.request(tokenRequest()))).toMatchObject({
         _tag: "MalformedResponse",
         reason: "InvalidErrorResponse",
+        source: "token endpoint",
         status: 401,
       })
       expect(empty.fake.requests).toHaveLength(1)
@@ -524,7 +529,11 @@ describe("TokenEndpoint.request: response processing", () => {
       ])
       for (const _ of bad) {
         const error = yield* failure(endpoint.request(tokenRequest()))
-        expect(error).toMatchObject({ _tag: "MalformedResponse", reason: "UnusableAccessToken" })
+        expect(error).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "UnusableAccessToken",
+          fields: ["access_token"],
+        })
         expect(error.message).toContain("Authorization header")
       }
       // Lenient about printable ASCII outside RFC 6750's b64token: real providers issue such tokens.
@@ -610,6 +619,81 @@ describe("TokenEndpoint.request: response processing", () => {
   )
 })
 
+describe("TokenEndpoint.request: odd answers, read as what they are", () => {
+  it.effect("an access_token that is not a string is an invalid response, not an unusable token", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([Faulty.json(200, { ...tokenBody, access_token: 42 })])
+      const error = yield* failure(endpoint.request(tokenRequest()))
+      expect(error).toMatchObject({
+        _tag: "MalformedResponse",
+        reason: "InvalidTokenResponse",
+        fields: ["access_token"],
+      })
+    }),
+  )
+
+  it.effect("an error member that is no code (a number, empty, or no object at all) is no OAuth error", () =>
+    Effect.gen(function* () {
+      const bodies = [`{"error":7}`, `{"error":""}`, "null"]
+      const { endpoint } = yield* setup(bodies.map((body) => Faulty.respond(400, body)))
+      for (const _ of bodies) {
+        expect(yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "InvalidErrorResponse",
+          status: 400,
+        })
+      }
+    }),
+  )
+
+  it.effect("a form-encoded error body ending in a newline keeps its description", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.respond(400, "error_description=refresh+token+expired&error=invalid_grant\r\n", {
+          "content-type": "application/x-www-form-urlencoded",
+        }),
+      ])
+      expect(yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))).toMatchObject({
+        _tag: "OAuthError",
+        error: "invalid_grant",
+        errorDescription: "refresh token expired",
+      })
+    }),
+  )
+
+  it.effect("300 and 399 answers are redirects, refused; to a revocation too, which is not done", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([Faulty.respond(300), Faulty.respond(399)])
+      for (const status of [300, 399]) {
+        expect(yield* failure(endpoint.request(tokenRequest()))).toMatchObject({
+          _tag: "MalformedResponse",
+          reason: "Redirected",
+          status,
+        })
+      }
+      const revocation = yield* setup([Faulty.respond(300)])
+      const error = yield* failure(
+        revocation.endpoint.revoke({ provider, client, token: Redacted.make(secret.refreshToken) }),
+      )
+      expect(error).toMatchObject({
+        _tag: "MalformedResponse",
+        reason: "Redirected",
+        source: "revocation endpoint",
+      })
+    }),
+  )
+
+  it.effect("members the server left out are absent from the response, not present as undefined", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([ok])
+      const response = yield* endpoint.request(tokenRequest())
+      // A caller merging answers (`{ ...previous, ...response }`) would otherwise lose the earlier
+      // id token to an `idToken: undefined`.
+      expect(Object.keys(response).sort()).toEqual(["accessToken", "expiresIn", "receivedAt", "tokenType"])
+    }),
+  )
+})
+
 describe("TokenEndpoint.request: request shape", () => {
   it.effect("client_secret_basic: POST, form body, Accept JSON, Basic header, no client_id in the body", () =>
     Effect.gen(function* () {
@@ -677,6 +761,38 @@ describe("TokenEndpoint.request: request shape", () => {
     }),
   )
 
+  it.effect("device_code grant: the URN grant type and the device code, nothing else", () =>
+    Effect.gen(function* () {
+      const { endpoint, fake } = yield* setup([ok])
+      yield* endpoint.request(tokenRequest({ type: "device_code", deviceCode: Redacted.make("device-Q7") }))
+      expect(fake.requests[0]!.form).toEqual({
+        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+        device_code: "device-Q7",
+      })
+    }),
+  )
+
+  it.effect("code and device grants neither send nor check scopes a JavaScript caller's grant carries", () =>
+    Effect.gen(function* () {
+      const { endpoint, fake } = yield* setup([ok])
+      // Built the way untyped code does, by spreading options that include `scopes` (here with a
+      // classic mistake, two scopes in one string): the exchange has no scope to get wrong.
+      const withScopes = (grant: Grant) => ({ ...grant, scopes: ["openid profile"] }) as unknown as Grant
+      const { codeVerifier: _, ...withoutVerifier } = grants.authorizationCode
+      yield* endpoint.request(tokenRequest(withScopes(withoutVerifier)))
+      yield* endpoint.request(
+        tokenRequest(withScopes({ type: "device_code", deviceCode: Redacted.make("device-Q7") })),
+      )
+      // Exactly these members: RFC 6749 §4.1.3 has no scope, and no verifier was given.
+      expect(fake.requests[0]!.form).toEqual({
+        grant_type: "authorization_code",
+        code: secret.code,
+        redirect_uri: "https://app.example/callback",
+      })
+      expect(fake.requests[1]!.formNames).toEqual(["grant_type", "device_code"])
+    }),
+  )
+
   it.effect("configuration errors fail before any request", () =>
     Effect.gen(function* () {
       const { endpoint, fake } = yield* setup([ok])
@@ -691,6 +807,7 @@ describe("TokenEndpoint.request: request shape", () => {
         endpoint.request(tokenRequest({ type: "client_credentials", scopes: ["a b"] })),
       )
       expect(badScope).toMatchObject({ _tag: "ConfigError" })
+      expect(badScope.message).toContain('"a b" is not a valid scope')
       expect(fake.requests).toHaveLength(0)
     }),
   )
@@ -714,6 +831,14 @@ describe("TokenEndpoint.revoke", () => {
       expect(request!.headers.authorization).toBe(`Basic ${basicCredentials}`)
       expect(request!.headers["content-type"]).toBe("application/x-www-form-urlencoded;charset=UTF-8")
       expect(request!.form).toEqual({ token: secret.refreshToken, token_type_hint: "refresh_token" })
+    }),
+  )
+
+  it.effect("without a hint, the request carries the token alone", () =>
+    Effect.gen(function* () {
+      const { endpoint, fake } = yield* setup([Faulty.respond(200)])
+      yield* endpoint.revoke({ provider, client, token: Redacted.make(secret.accessToken) })
+      expect(fake.requests[0]!.form).toEqual({ token: secret.accessToken })
     }),
   )
 
@@ -842,6 +967,57 @@ describe("an echoing server", () => {
       { numRuns: 100 },
     )
   })
+})
+
+describe("clients that report answers as errors", () => {
+  it.effect("a client built with filterStatusOk: a 400 is still the server's OAuth error", () =>
+    Effect.gen(function* () {
+      const fake = Faulty.make([Faulty.json(400, { error: "invalid_grant" })])
+      const endpoint = yield* make().pipe(
+        Effect.provideService(HttpClient.HttpClient, HttpClient.filterStatusOk(fake.client)),
+      )
+      const error = yield* failure(endpoint.request(tokenRequest(grants.refreshToken)))
+      expect(error).toMatchObject({ _tag: "OAuthError", error: "invalid_grant", status: 400 })
+    }),
+  )
+
+  it.effect("a response the client failed to read is a Network failure, not an answer", () =>
+    Effect.gen(function* () {
+      // Fault injection: the client hands back a decode failure holding a 200 response.
+      const broken = HttpClient.make((request) =>
+        Effect.fail(
+          new HttpClientError.ResponseError({
+            request,
+            response: HttpClientResponse.fromWeb(request, Response.json(tokenBody)),
+            reason: "Decode",
+          }),
+        ),
+      )
+      const endpoint = yield* make({ retry: { maxRetries: 0 } }).pipe(
+        Effect.provideService(HttpClient.HttpClient, broken),
+      )
+      const error = yield* failure(endpoint.request(tokenRequest()))
+      expect(error).toMatchObject({ _tag: "TransportError", reason: "Network" })
+    }),
+  )
+})
+
+describe("a server that names the client secret", () => {
+  it.effect("has it redacted from its error text under client_secret_basic too", () =>
+    Effect.gen(function* () {
+      const { endpoint } = yield* setup([
+        Faulty.json(401, {
+          error: "invalid_client",
+          error_description: `client secret ${secret.clientSecret} has expired`,
+        }),
+      ])
+      const error = yield* failure(endpoint.request(tokenRequest()))
+      expect(error).toMatchObject({
+        _tag: "OAuthError",
+        errorDescription: "client secret [redacted] has expired",
+      })
+    }),
+  )
 })
 
 describe("an echoing server and extra parameters", () => {

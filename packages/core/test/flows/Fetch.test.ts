@@ -66,6 +66,38 @@ describe("TokenSource.fetch", () => {
     }),
   )
 
+  it.scoped("does not renew for insufficient_scope however the challenge spells it", () =>
+    Effect.gen(function* () {
+      // RFC 7235 allows a token or a quoted string, and whitespace around `=`; names are case-insensitive.
+      const challenges = [
+        "Bearer error=insufficient_scope",
+        'Bearer realm="api", error = "insufficient_scope"',
+        'Bearer ERROR="insufficient_scope"',
+      ]
+      for (const wwwAuthenticate of challenges) {
+        const { server, layer } = harness([tokenResponse(1)])
+        const api = resource([{ status: 401, wwwAuthenticate }])
+        const user = yield* userWith(api, layer)
+        const response = yield* Effect.promise(() => user.source.fetch("https://api.example.com/v1/me"))
+        expect(response.status).toBe(401)
+        expect(api.seen).toEqual(["Bearer access-0"])
+        expect(server.requests).toHaveLength(0)
+      }
+    }),
+  )
+
+  it.scoped("a renewal that hands back the same token returns the 401 instead of replaying it", () =>
+    Effect.gen(function* () {
+      const { server, layer } = harness([tokenResponse(0)])
+      const api = resource([{ status: 401, wwwAuthenticate: invalidToken }, { status: 200 }])
+      const user = yield* userWith(api, layer)
+      const response = yield* Effect.promise(() => user.source.fetch("https://api.example.com/v1/me"))
+      expect(response.status).toBe(401)
+      expect(api.seen).toEqual(["Bearer access-0"])
+      expect(server.requests).toHaveLength(1)
+    }),
+  )
+
   it("never replays for a static token", async () => {
     const api = resource([{ status: 401 }, { status: 200 }])
     const fixed = staticToken({ accessToken: "given", fetch: api.fetch })
