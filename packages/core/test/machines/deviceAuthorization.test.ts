@@ -104,3 +104,24 @@ describe("machines.deviceAuthorization", () => {
     }
   })
 })
+
+describe("machines.deviceAuthorization left without a poll", () => {
+  it("ends the login with a message naming the missing actor, after the interval", async () => {
+    const clock = new SimulatedClock()
+    const actor = createActor(
+      machines.deviceAuthorization.provide({
+        actors: { requestDeviceCode: fromPromise(async () => device) },
+      }),
+      { input: {}, clock },
+    ).start()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(actor.getSnapshot().value).toBe("awaitingUser")
+    clock.increment(5000)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    const snapshot = actor.getSnapshot()
+    expect(snapshot.value).toBe("rejected")
+    expect((snapshot.context.error as Error).message).toBe(
+      "grantflow: the pollDeviceCode actor was not provided.",
+    )
+  })
+})

@@ -3,14 +3,24 @@
  * `initialTransition` / `transition`, with invoked actors completed by hand (nothing is started).
  */
 
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, TransitionDefinition } from "xstate"
 import { createActor, initialTransition, transition } from "xstate"
 import type { CallbackExpectation } from "../../src/AuthorizationResponse.js"
 import type { Credentials } from "../../src/Credentials.js"
-import { OAuthError, PersistenceError, ReauthenticationRequired, TransportError } from "../../src/Errors.js"
+import {
+  AuthorizationDenied,
+  DeviceCodeExpired,
+  OAuthError,
+  PersistenceError,
+  RateLimited,
+  ReauthenticationRequired,
+  TimeoutError,
+  TransportError,
+} from "../../src/Errors.js"
 import type {
   AuthorizationCodeInput,
+  DeviceCode,
   Held,
   FlowEvent as MachineEvent,
   Obtained,
@@ -20,11 +30,17 @@ import type {
 } from "../../src/machines/index.js"
 import { machines } from "../../src/machines/index.js"
 
-export type FlowName = "clientCredentials" | "authorizationCode" | "savedCredentials" | "staticToken"
+export type FlowName =
+  | "clientCredentials"
+  | "authorizationCode"
+  | "savedCredentials"
+  | "staticToken"
+  | "deviceAuthorization"
 export type FlowMachine = AnyStateMachine
 
 /** The ids of the invoked actors; they equal the `src` names. */
-export type ActorId = "renew" | "persist" | "exchangeCode" | "revoke"
+export type ActorId = "renew" | "persist" | "exchangeCode" | "revoke" | "requestDeviceCode" | "pollDeviceCode"
+/** The actors of the flows the property tests drive (the device flow's are the model test's). */
 export const actorIds: ReadonlyArray<ActorId> = ["renew", "persist", "exchangeCode", "revoke"]
 /** The actors that make (or stand in for) a token request: at most one may run at a time. */
 export const requestActors: ReadonlyArray<ActorId> = ["renew", "exchangeCode", "persist"]
@@ -37,7 +53,10 @@ export type FlowEvent = MachineEvent | ActorEvent
 export type FlowInput = RenewalInput | AuthorizationCodeInput
 
 /** What the tests read of a flow's context: the renewal context, and the code of the code flow. */
-export type TestContext = RenewalContext & { readonly code?: Redacted.Redacted<string> | undefined }
+export type TestContext = RenewalContext & {
+  readonly code?: Redacted.Redacted<string> | undefined
+  readonly device?: DeviceCode | undefined
+}
 
 /** The snapshot as the tests read it. */
 export interface Snap {
@@ -212,6 +231,8 @@ export const invokedIn: Readonly<Record<string, ActorId>> = {
   persisting: "persist",
   exchanging: "exchangeCode",
   revoking: "revoke",
+  requestingCode: "requestDeviceCode",
+  polling: "pollDeviceCode",
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,6 +332,7 @@ export const inputs = {
   savedCredentialsNoRefresh: { obtained: obtained("saved-at") },
   // A static token has no margin: it is due when it expires.
   staticToken: { obtained: heldOf({ credentials: credentials("static-at"), obtainedAt: T0 }, 0) },
+  deviceAuthorization: {},
 } as const satisfies Record<string, FlowInput>
 
 export const errors = {
@@ -318,7 +340,21 @@ export const errors = {
   persistence: () => new PersistenceError({ reason: "Store" }),
   oauth: () => new OAuthError({ endpoint: "token", error: "invalid_client", status: 401 }),
   transport: () => new TransportError({ reason: "Network", url: "https://auth.example.test/token" }),
+  timeout: () => new TimeoutError({ url: "https://auth.example.test/token", timeoutMs: 10_000 }),
+  rateLimited: () => new RateLimited({}),
+  denied: () => new AuthorizationDenied({}),
+  deviceCodeExpired: () => new DeviceCodeExpired({ reason: "ServerSaidExpired" }),
+  oauthCode: (error: string) => new OAuthError({ endpoint: "token", error, status: 400 }),
 } as const
+
+/** A device authorization response as the runtime decodes it (RFC 8628 §3.2). */
+export const deviceCode = (intervalMs = 5000): DeviceCode => ({
+  deviceCode: Redacted.make("the-device-code"),
+  userCode: "WDJB-MJHT",
+  verificationUri: "https://auth.example.test/device",
+  expiresAt: T0 + 600_000,
+  intervalMs,
+})
 
 export const done = (actor: ActorId, output: unknown): ActorEvent => ({
   type: `xstate.done.actor.${actor}`,

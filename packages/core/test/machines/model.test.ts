@@ -11,7 +11,7 @@
 import { getShortestPaths } from "@xstate/graph"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
-import { createActor, createMachine } from "xstate"
+import { createActor, createMachine, fromPromise } from "xstate"
 import type { Credentials } from "../../src/Credentials.js"
 import type { Held, Outcome } from "../../src/machines/index.js"
 import {
@@ -19,6 +19,7 @@ import {
   type Candidate,
   callbacks,
   candidatesOf,
+  deviceCode,
   done,
   errors,
   type FlowEvent,
@@ -71,8 +72,7 @@ const renewedShortLived: Held = heldOf({
  * (RFC 6749 §4.4), a refresh token buys one (§6), a static token never renews (RFC 6750 only uses it).
  */
 const oracleCanRenew = (flow: FlowName, credentials: Credentials | undefined): boolean =>
-  flow === "clientCredentials" ||
-  ((flow === "savedCredentials" || flow === "authorizationCode") && credentials?.refreshToken !== undefined)
+  flow === "clientCredentials" || (flow !== "staticToken" && credentials?.refreshToken !== undefined)
 
 /** The renewal margin each flow runs with: DESIGN.md's minute, none for a static token. */
 const oracleMargin = (flow: FlowName): number => (flow === "staticToken" ? 0 : margin)
@@ -106,6 +106,10 @@ const eventsFor = (snapshot: Snap): ReadonlyArray<FlowEvent> => {
     { type: "ACCESS_TOKEN_REQUESTED", now: nows.early },
     { type: "ACCESS_TOKEN_REQUESTED", now: nows.inMargin },
     { type: "ACCESS_TOKEN_REQUESTED", now: nows.expired },
+    // Exactly at the due time and at the expiry: due, and expired, from that instant on.
+    ...[snapshot.context.renewAt, snapshot.context.credentials?.expiresAt]
+      .filter((now): now is number => now !== undefined)
+      .map((now) => ({ type: "ACCESS_TOKEN_REQUESTED", now }) as const),
     { type: "UNAUTHORIZED", accessToken: "a-stale-token" },
     ...(current === undefined ? [] : [{ type: "UNAUTHORIZED", accessToken: current } as const]),
     { type: "CALLBACK_RECEIVED", callback: callbacks.good },
@@ -143,6 +147,25 @@ const eventsFor = (snapshot: Snap): ReadonlyArray<FlowEvent> => {
     } else if (actor === "exchangeCode") {
       events.push(done("exchangeCode", saved(exchanged)), done("exchangeCode", saved(exchangedNoRefresh)))
       events.push(done("exchangeCode", unsavedOutcome(unsaved)), ...anyError("exchangeCode"))
+    } else if (actor === "requestDeviceCode") {
+      events.push(done(actor, deviceCode()), fail(actor, errors.transport()))
+    } else if (actor === "pollDeviceCode") {
+      events.push(done(actor, saved(exchanged)), done(actor, saved(exchangedNoRefresh)))
+      events.push(done(actor, unsavedOutcome(unsaved)))
+      // RFC 8628 §3.5's answers, the runtime's errors for refusals, and failures that are not final.
+      // slow_down only twice, so that the exploration stays finite.
+      if ((snapshot.context.device?.intervalMs ?? 0) < 15_000)
+        events.push(fail(actor, errors.oauthCode("slow_down")))
+      events.push(
+        fail(actor, errors.oauthCode("authorization_pending")),
+        fail(actor, errors.denied()),
+        fail(actor, errors.deviceCodeExpired()),
+        fail(actor, errors.transport()),
+        fail(actor, errors.timeout()),
+        fail(actor, errors.rateLimited()),
+        fail(actor, errors.oauth()),
+        fail(actor, undefined),
+      )
     } else if (actor === "revoke") {
       events.push(
         done("revoke", undefined),
@@ -167,6 +190,7 @@ const serialize = (snapshot: Snap): string => {
     tagOf(c.error),
     tagOf(c.revokeFailure),
     c.code !== undefined,
+    c.device?.intervalMs,
   ])
 }
 
@@ -196,6 +220,12 @@ const flows: ReadonlyArray<Flow> = [
     machine: flowMachine("savedCredentials"),
     // Started without credentials too: an embedder may do so, and must not get an authorized source.
     inputs: [inputs.savedCredentials, inputs.savedCredentialsNoRefresh, {}],
+    dead: [],
+  },
+  {
+    name: "deviceAuthorization",
+    machine: flowMachine("deviceAuthorization"),
+    inputs: [inputs.deviceAuthorization],
     dead: [],
   },
   {
@@ -244,8 +274,16 @@ const explore = (flow: Flow): Exploration => {
   return { reachable, paths }
 }
 
-const explorations = new Map(flows.map((flow) => [flow.name, explore(flow)] as const))
-const explorationOf = (flow: Flow): Exploration => explorations.get(flow.name)!
+// Explored on first use, inside a test: a machine that cannot even be explored must fail tests,
+// not the loading of this file (which mutation testing would not count as a failure).
+const explorations = new Map<FlowName, Exploration>()
+const explorationOf = (flow: Flow): Exploration => {
+  const known = explorations.get(flow.name)
+  if (known !== undefined) return known
+  const exploration = explore(flow)
+  explorations.set(flow.name, exploration)
+  return exploration
+}
 
 const isActorDone = (
   event: FlowEvent,
@@ -260,11 +298,20 @@ const checkSnapshot = (flow: Flow, snapshot: Snap, where: string): void => {
   if (snapshot.hasTag("authorized")) {
     expect(snapshot.context.credentials?.accessToken, where).toEqual(expect.stringMatching(/.+/))
   }
+  // Callers are answered from exactly the states that hold a usable token (RFC 6750 §2.1).
+  expect(snapshot.hasTag("authorized"), where).toBe(state === "valid")
   // An invoking state runs exactly its own actor; no other state runs any.
   expect(runningActors(snapshot), where).toEqual(invokedIn[state] === undefined ? [] : [invokedIn[state]])
-  expect(snapshot.hasTag("busy"), where).toBe(invokedIn[state] !== undefined)
+  // Busy while an actor runs, and while a device login waits to poll (RFC 8628 §3.5).
+  expect(snapshot.hasTag("busy"), where).toBe(invokedIn[state] !== undefined || state === "awaitingUser")
   // Final states are exactly the ends of the flows.
-  expect(snapshot.status === "done", where).toBe(state === "reauthenticationRequired" || state === "rejected")
+  expect(snapshot.status === "done", where).toBe(
+    ["reauthenticationRequired", "rejected", "denied", "expired"].includes(state) &&
+      !(flow.name === "staticToken" && state === "expired"),
+  )
+  // A device code is held exactly while the device login waits for the user.
+  if (flow.name === "deviceAuthorization")
+    expect(snapshot.context.device !== undefined, where).toBe(["awaitingUser", "polling"].includes(state))
   expect(snapshot.status, where).not.toBe("error")
   if (snapshot.status === "done") {
     expect(snapshot.hasTag("authorized"), where).toBe(false)
@@ -317,6 +364,12 @@ const checkStep = (
     // Expired with nothing to renew it with: the user must log in again, and is told why.
     if (to === "reauthenticationRequired")
       expect(after.context.error, where).toMatchObject({ reason: "NoRefreshToken" })
+    // A static token past its expiry: callers are told when it expired.
+    if (to === "expired")
+      expect(after.context.error, where).toMatchObject({
+        _tag: "TokenExpired",
+        expiredAt: before.context.credentials!.expiresAt,
+      })
   }
   // A 401 for the token held renews it when the flow can (RFC 6750 §3.1 invalid_token); a 401 for
   // another token, or on a flow that cannot renew, changes nothing.
@@ -334,14 +387,18 @@ const checkStep = (
     }
   }
   // A revocation request is honoured from every state that holds (or held) a grant (RFC 7009 §2).
-  if (event.type === "REVOKE_REQUESTED" && (from === "valid" || from === "failed")) {
+  if (event.type === "REVOKE_REQUESTED" && (from === "valid" || from === "failed" || from === "idle")) {
     expect(to, where).toBe(flow.name === "staticToken" ? "reauthenticationRequired" : "revoking")
   }
   if (taken.length === 0) return { after, taken }
 
   // Obtained and saved credentials are adopted whole; obtained but unsaved ones are kept, to be
   // saved before anything else happens.
-  if (isActorDone(event, "renew") || isActorDone(event, "exchangeCode")) {
+  if (
+    isActorDone(event, "renew") ||
+    isActorDone(event, "exchangeCode") ||
+    isActorDone(event, "pollDeviceCode")
+  ) {
     const { held } = event.output
     expect(after.context.code, where).toBeUndefined()
     if (event.output._tag === "Saved") {
@@ -362,14 +419,39 @@ const checkStep = (
     expect(after.context.credentials, where).toBe(before.context.unpersisted?.credentials)
     expect(after.context.unpersisted, where).toBeUndefined()
   }
-  if (event.type.startsWith("xstate.error.actor.")) {
+  if (event.type === "xstate.done.actor.requestDeviceCode") {
+    expect(to, where).toBe("awaitingUser")
+    expect(after.context.device, where).toBe((event as { output: unknown }).output)
+  }
+  if (event.type.startsWith("xstate.after.")) {
+    expect([from, to], where).toEqual(["awaitingUser", "polling"])
+    // The poll presents the device code it was given.
+    expect(after.children.pollDeviceCode, where).toBeDefined()
+  }
+  if (event.type === "xstate.error.actor.pollDeviceCode") {
+    // RFC 8628 §3.5: pending and slow_down (5 s more) poll again, as do failures that are not the
+    // server's answer; access_denied and expired_token end the login, as does any other error.
+    const error = (event as { error: unknown }).error
+    const code = tagOf(error) === "OAuthError" ? (error as { error: string }).error : undefined
+    const again =
+      code === "authorization_pending" ||
+      code === "slow_down" ||
+      ["TransportError", "TimeoutError", "RateLimited"].includes(tagOf(error) as string)
+    const end = { AuthorizationDenied: "denied", DeviceCodeExpired: "expired" }[tagOf(error) as string]
+    expect(to, where).toBe(again ? "awaitingUser" : (end ?? "rejected"))
+    if (again) {
+      const interval = before.context.device!.intervalMs + (code === "slow_down" ? 5000 : 0)
+      expect(after.context.device, where).toEqual({ ...before.context.device, intervalMs: interval })
+      expect(after.context.error, where).toBe(before.context.error)
+    } else expect(after.context.error, where).toBe(error)
+  } else if (event.type.startsWith("xstate.error.actor.")) {
     const error = (event as { error: unknown }).error
     if (event.type === "xstate.error.actor.revoke") expect(after.context.revokeFailure, where).toBe(error)
     else if (from === "persisting") {
       // A save that fails again is answered to the waiting callers; the credentials stay kept.
       expect(to, where).toBe("failed")
       expect(after.context.unpersisted, where).toBe(before.context.unpersisted)
-    } else if (from === "exchanging") {
+    } else if (from === "exchanging" || from === "requestingCode") {
       // A code that could not be exchanged ends this login (RFC 6749 §4.1.2: codes are single-use).
       expect(to, where).toBe("rejected")
     } else if (from === "renewing") {
@@ -511,14 +593,46 @@ describe("model-based paths", () => {
     expect(stateName(on401)).toBe("renewing")
   })
 
-  it("an actor left unprovided fails with a message that names it", async () => {
-    const actor = createActor(flowMachine("clientCredentials"), { input: {} }).start()
-    actor.send({ type: "ACCESS_TOKEN_REQUESTED", now: T0 })
-    await new Promise((resolve) => setTimeout(resolve, 0))
-    const snapshot = actor.getSnapshot()
-    expect(snapshot.value).toBe("failed")
-    expect(String(snapshot.context.error)).toContain("the renew actor was not provided")
-    actor.stop()
+  it("every actor a machine names fails, left unprovided, with a message that names it", async () => {
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+    const messageOf = (error: unknown) => String((error as { message?: unknown } | undefined)?.message)
+    // renew, then persist (renew's outcome was not saved), then revoke.
+    const client = createActor(
+      flowMachine("clientCredentials").provide({
+        actors: { renew: fromPromise(async () => unsavedOutcome(renewedClient)) },
+      } as never),
+      { input: {} },
+    ).start()
+    client.send({ type: "ACCESS_TOKEN_REQUESTED", now: T0 })
+    await settle()
+    client.send({ type: "ACCESS_TOKEN_REQUESTED", now: T0 })
+    await settle()
+    expect(messageOf(client.getSnapshot().context.error)).toBe(
+      "grantflow: the persist actor was not provided.",
+    )
+    client.send({ type: "REVOKE_REQUESTED" })
+    await settle()
+    expect(messageOf(client.getSnapshot().context.revokeFailure)).toBe(
+      "grantflow: the revoke actor was not provided.",
+    )
+    const unprovided = createActor(flowMachine("clientCredentials"), { input: {} }).start()
+    unprovided.send({ type: "ACCESS_TOKEN_REQUESTED", now: T0 })
+    await settle()
+    expect(messageOf(unprovided.getSnapshot().context.error)).toBe(
+      "grantflow: the renew actor was not provided.",
+    )
+    const code = createActor(flowMachine("authorizationCode"), { input: inputs.authorizationCode }).start()
+    code.send({ type: "CALLBACK_RECEIVED", callback: callbacks.good })
+    await settle()
+    expect(messageOf(code.getSnapshot().context.error)).toBe(
+      "grantflow: the exchangeCode actor was not provided.",
+    )
+    const device = createActor(flowMachine("deviceAuthorization"), { input: {} }).start()
+    await settle()
+    expect(messageOf(device.getSnapshot().context.error)).toBe(
+      "grantflow: the requestDeviceCode actor was not provided.",
+    )
+    for (const actor of [client, unprovided, code, device]) actor.stop()
   })
 
   it("authorizationCode: a good callback exchanges the code once, then forgets it", () => {
