@@ -309,6 +309,11 @@ const checkSnapshot = (flow: Flow, snapshot: Snap, where: string): void => {
     ["reauthenticationRequired", "rejected", "denied", "expired"].includes(state) &&
       !(flow.name === "staticToken" && state === "expired"),
   )
+  // An authorization code is held only while it is exchanged (RFC 6749 §4.1.2: used once).
+  expect(snapshot.context.code !== undefined, where).toBe(state === "exchanging")
+  // A static token that cannot be used says when it expired (0 when there never was one).
+  if (flow.name === "staticToken" && state === "expired")
+    expect(tagOf(snapshot.context.error), where).toBe("TokenExpired")
   // A device code is held exactly while the device login waits for the user.
   if (flow.name === "deviceAuthorization")
     expect(snapshot.context.device !== undefined, where).toBe(["awaitingUser", "polling"].includes(state))
