@@ -3,10 +3,13 @@
  * stop), through the public flows; found as surviving mutants (packages/core/MUTATION.md). The
  * token endpoint is a scripted fault injector.
  */
+
+import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it, vi } from "@effect/vitest"
 import {
   ClientCredentials,
   type Credentials,
+  DeviceAuthorization,
   SavedCredentials,
   StaticToken,
   type TokenSourceSnapshot,
@@ -15,6 +18,7 @@ import {
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as FaultyHttpClient from "../support/FaultyHttpClient.js"
@@ -118,6 +122,44 @@ describe("TokenSource tokens", () => {
         expect(yield* token()).toBe("access-2")
         expect(server.requests).toHaveLength(2)
       }),
+  )
+})
+
+describe("TokenSource waiting", () => {
+  it.scoped("a caller waits through every busy step, not just the first (a device login)", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now)
+      const { server, layer } = harness([
+        FaultyHttpClient.json(200, {
+          device_code: "device-1",
+          user_code: "WDJB-MJHT",
+          verification_uri: "https://auth.example.com/device",
+          expires_in: 600,
+          interval: 1,
+        }),
+        FaultyHttpClient.json(400, { error: "authorization_pending" }),
+        tokenResponse(1, { refresh_token: "refresh-1" }),
+      ])
+      const prompts: Array<string> = []
+      // Requesting the code, waiting for the user, polling, waiting again, polling: all busy steps.
+      const login = yield* DeviceAuthorization.make({
+        provider: {
+          ...provider,
+          deviceAuthorizationEndpoint: "https://auth.example.com/device_authorization",
+        },
+        clientId: "cli",
+        onPrompt: (prompt) => void prompts.push(prompt.userCode),
+      }).pipe(
+        Effect.provide(Layer.merge(layer, Layer.succeed(HttpClient.HttpClient, server.client))),
+        Effect.fork,
+      )
+      yield* TestClock.adjust("1 second")
+      yield* TestClock.adjust("1 second")
+      const user = yield* Fiber.join(login)
+      expect(prompts).toEqual(["WDJB-MJHT"])
+      expect(yield* user.accessToken).toBe("access-1")
+      expect(server.requests).toHaveLength(3)
+    }),
   )
 })
 
