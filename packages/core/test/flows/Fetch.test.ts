@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SavedCredentials, staticToken } from "@grantflow/core"
 import * as Effect from "effect/Effect"
+import * as FaultyHttpClient from "../support/FaultyHttpClient.js"
 import { harness, provider, tokenResponse } from "../support/flowHarness.js"
 
 /** A resource server stand-in (fault injection only) recording each call's Authorization header. */
@@ -95,6 +96,58 @@ describe("TokenSource.fetch", () => {
       expect(response.status).toBe(401)
       expect(api.seen).toEqual(["Bearer access-0"])
       expect(server.requests).toHaveLength(1)
+    }),
+  )
+
+  it.scoped("a successful answer is handed back as is: no renewal, no replay", () =>
+    Effect.gen(function* () {
+      const { server, layer } = harness([tokenResponse(1)])
+      const api = resource([{ status: 200 }])
+      const user = yield* userWith(api, layer)
+      const response = yield* Effect.promise(() => user.source.fetch("https://api.example.com/v1/me"))
+      expect(response.status).toBe(200)
+      expect(api.seen).toEqual(["Bearer access-0"])
+      expect(server.requests).toHaveLength(0)
+    }),
+  )
+
+  it.scoped("a 401 without a body is replayed too", () =>
+    Effect.gen(function* () {
+      const { layer } = harness([tokenResponse(1)])
+      const seen: Array<string | null> = []
+      // A resource server stand-in (fault injection) whose 401 has no body at all.
+      const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+        seen.push(new Request(input, init).headers.get("authorization"))
+        return new Response(seen.length === 1 ? null : "ok", { status: seen.length === 1 ? 401 : 200 })
+      }
+      const user = yield* SavedCredentials.make({ provider, clientId: "spa", credentials, fetch }).pipe(
+        Effect.provide(layer),
+      )
+      const response = yield* Effect.promise(() => user.source.fetch("https://api.example.com/v1/me"))
+      expect(response.status).toBe(200)
+      expect(seen).toEqual(["Bearer access-0", "Bearer access-1"])
+    }),
+  )
+
+  it.scoped("a token the resource server refused is not handed out again while its renewal fails", () =>
+    Effect.gen(function* () {
+      const { server, layer } = harness([
+        FaultyHttpClient.json(503, { error: "temporarily_unavailable" }),
+        tokenResponse(1),
+      ])
+      const api = resource([{ status: 401, wwwAuthenticate: invalidToken }])
+      const user = yield* userWith(api, layer)
+      const failed = yield* Effect.promise(() =>
+        user.source.fetch("https://api.example.com/v1/me").then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      )
+      expect(failed).toMatchObject({ _tag: "OAuthError", status: 503 })
+      // Not due by the clock, yet refused: the next caller waits for a renewal instead.
+      expect(user.source.peekAccessToken()).toBeUndefined()
+      expect(yield* Effect.promise(() => user.source.getAccessToken())).toBe("access-1")
+      expect(server.requests).toHaveLength(2)
     }),
   )
 

@@ -3,16 +3,23 @@
  * stop), through the public flows; found as surviving mutants (packages/core/MUTATION.md). The
  * token endpoint is a scripted fault injector.
  */
-import { describe, expect, it } from "@effect/vitest"
+
+import * as HttpClient from "@effect/platform/HttpClient"
+import { describe, expect, it, vi } from "@effect/vitest"
 import {
   ClientCredentials,
   type Credentials,
+  DeviceAuthorization,
   SavedCredentials,
   StaticToken,
   type TokenSourceSnapshot,
   unsavedCredentials,
 } from "@grantflow/core"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as FaultyHttpClient from "../support/FaultyHttpClient.js"
 import { harness, provider, tokenResponse } from "../support/flowHarness.js"
@@ -101,7 +108,13 @@ describe("TokenSource tokens", () => {
       Effect.gen(function* () {
         const { server, app } = yield* clientCredentialsSource([tokenResponse(1), tokenResponse(2)])
         const token = () => Effect.promise(() => app.source.getAccessToken())
+        // Callers that find no usable token share one promise while they wait.
+        expect(app.source.getAccessToken()).toBe(app.source.getAccessToken())
         expect(yield* token()).toBe("access-1")
+        // Once a token is held, every call is answered by one settled promise, not a new one.
+        const held = app.source.getAccessToken()
+        yield* Effect.promise(() => held)
+        expect(app.source.getAccessToken()).toBe(held)
         expect(yield* token()).toBe("access-1")
         expect((yield* Effect.promise(() => app.source.getCredentials())).accessToken).toBe("access-1")
         yield* TestClock.adjust("1 hour")
@@ -109,6 +122,44 @@ describe("TokenSource tokens", () => {
         expect(yield* token()).toBe("access-2")
         expect(server.requests).toHaveLength(2)
       }),
+  )
+})
+
+describe("TokenSource waiting", () => {
+  it.scoped("a caller waits through every busy step, not just the first (a device login)", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now)
+      const { server, layer } = harness([
+        FaultyHttpClient.json(200, {
+          device_code: "device-1",
+          user_code: "WDJB-MJHT",
+          verification_uri: "https://auth.example.com/device",
+          expires_in: 600,
+          interval: 1,
+        }),
+        FaultyHttpClient.json(400, { error: "authorization_pending" }),
+        tokenResponse(1, { refresh_token: "refresh-1" }),
+      ])
+      const prompts: Array<string> = []
+      // Requesting the code, waiting for the user, polling, waiting again, polling: all busy steps.
+      const login = yield* DeviceAuthorization.make({
+        provider: {
+          ...provider,
+          deviceAuthorizationEndpoint: "https://auth.example.com/device_authorization",
+        },
+        clientId: "cli",
+        onPrompt: (prompt) => void prompts.push(prompt.userCode),
+      }).pipe(
+        Effect.provide(Layer.merge(layer, Layer.succeed(HttpClient.HttpClient, server.client))),
+        Effect.fork,
+      )
+      yield* TestClock.adjust("1 second")
+      yield* TestClock.adjust("1 second")
+      const user = yield* Fiber.join(login)
+      expect(prompts).toEqual(["WDJB-MJHT"])
+      expect(yield* user.accessToken).toBe("access-1")
+      expect(server.requests).toHaveLength(3)
+    }),
   )
 })
 
@@ -184,6 +235,63 @@ describe("TokenSource revoke and stop", () => {
         }
         expect(server.requests).toHaveLength(1)
       }),
+  )
+
+  it.effect("closing the scope waits until a renewal in flight is saved and told to the app", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now)
+      const { server, layer } = harness([
+        FaultyHttpClient.delay("1 second", tokenResponse(1, { refresh_token: "refresh-1" })),
+      ])
+      let closed = false
+      const toldAfterClose: Array<boolean> = []
+      const scope = yield* Scope.make()
+      const user = yield* SavedCredentials.make({
+        provider,
+        clientId: "spa",
+        credentials: { ...saved, expiresAt: now - 1 },
+        onCredentialsRefreshed: () => void toldAfterClose.push(closed),
+      }).pipe(Effect.provide(layer), Scope.extend(scope))
+      const waiting = user.source.getAccessToken().catch((error: unknown) => error)
+      const settle = Effect.promise(() => new Promise(setImmediate))
+      while (server.requests.length < 1) yield* settle
+      const closing = yield* Effect.fork(
+        Effect.andThen(
+          Scope.close(scope, Exit.void),
+          Effect.sync(() => {
+            closed = true
+          }),
+        ),
+      )
+      for (let i = 0; i < 5; i++) yield* settle
+      expect(closed).toBe(false)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(closing)
+      // The rotated refresh token reached the app before the source was released.
+      expect(toldAfterClose).toEqual([false])
+      expect(yield* Effect.promise(() => waiting)).toMatchObject({ _tag: "ConfigError" })
+    }),
+  )
+
+  it.scoped("calls on a finished or stopped source send the flow nothing (no development warnings)", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now)
+      const { layer } = harness([FaultyHttpClient.respond(200)])
+      const user = yield* SavedCredentials.make({ provider, clientId: "spa", credentials: saved }).pipe(
+        Effect.provide(layer),
+      )
+      const warn = vi.spyOn(console, "warn")
+      try {
+        yield* user.revoke
+        expect(yield* Effect.flip(user.accessToken)).toMatchObject({ _tag: "ReauthenticationRequired" })
+        // Stopping a finished source changes nothing: the revocation is what ended it.
+        user.source.stop()
+        expect(yield* Effect.flip(user.accessToken)).toMatchObject({ _tag: "ReauthenticationRequired" })
+        expect(warn).not.toHaveBeenCalled()
+      } finally {
+        warn.mockRestore()
+      }
+    }),
   )
 
   it("unsavedCredentials finds nothing in an error that kept none", () => {
