@@ -345,8 +345,10 @@ describe("properties over the renewal path", () => {
       expect.arrayContaining(["OAuthError", "MalformedResponse", "PersistenceError"]),
     )
     expect(seen.errors.size).toBeGreaterThanOrEqual(4)
-    expect(seen.ended).toBeGreaterThan(5)
-    expect(seen.stopped).toBeGreaterThan(5)
+    // Unseeded draws: about 12 of 80 runs end and as many stop, but 5 has been seen; two of each
+    // is what "not vacuous" needs without making the check a coin toss.
+    expect(seen.ended).toBeGreaterThanOrEqual(2)
+    expect(seen.stopped).toBeGreaterThanOrEqual(2)
   }, 60_000)
 
   it("client credentials: one request at a time, nobody hangs, stored credentials never go backwards, nothing ends it", async () => {
