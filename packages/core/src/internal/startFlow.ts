@@ -19,12 +19,12 @@ import type { FlowServices } from "./sharedServices.js"
 
 export { type PlatformOptions, sourceRuntime } from "./sharedServices.js"
 
-type AnyFlowMachine = typeof import("../machines/authorizationCode.js").authorizationCodeMachine
-type Actors = NonNullable<Parameters<AnyFlowMachine["provide"]>[0]["actors"]>
+// The actors `provide` takes: every flow machine gets the same set, each uses those it names.
+type Actors = NonNullable<Parameters<FlowMachine["provide"]>[0]["actors"]>
 
 /** What a flow's start has validated: the machine to run and what its actors work with. */
 export interface FlowPlan<R> {
-  /** Any flow machine: they share the lifecycle's context, events and actors. */
+  /** Any flow machine: each names a subset of the actors below, which are provided by name. */
   readonly machine: AnyStateMachine
   readonly input: RenewalInput | AuthorizationCodeInput
   /** Absent for flows without actors (a static token). */
