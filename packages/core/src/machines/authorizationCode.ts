@@ -32,7 +32,11 @@ export interface CallbackReceived {
   readonly callback: string | URL | URLSearchParams
 }
 
-/** What the authorization code flow holds. */
+/**
+ * What the authorization code flow holds.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ */
 export interface AuthorizationCodeContext extends RenewalContext {
   /** What the callback is checked against: the pending login and the provider. */
   readonly expectation: CallbackExpectation

@@ -29,6 +29,8 @@ import {
 /**
  * A device authorization response, decoded (RFC 8628 §3.2): what the user is shown, and how the
  * device polls. `expiresAt` and `intervalMs` are Clock milliseconds.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
 export interface DeviceCode {
   readonly deviceCode: Redacted.Redacted<string>

@@ -7,7 +7,9 @@
  * Machines import xstate, types, the error classes and (authorization code) the callback check,
  * nothing else: no clock, randomness, I/O or arithmetic. When credentials fall due is computed
  * outside (`internal/renewal.ts`) and arrives with them; a save that failed arrives as an
- * `Unsaved` outcome, not as a hidden property of an error.
+ * `Unsaved` outcome, not as a hidden property of an error. The error classes and the callback check
+ * stay: without them snapshots would carry plain "verdicts" instead of the errors callers get, and
+ * the check would become an actor every embedder must provide, which is worse than two pure imports.
  *
  * @module
  */
@@ -15,13 +17,21 @@ import { assign, type EventObject, fromPromise, type ParameterizedObject } from 
 import type { Credentials } from "../Credentials.js"
 import { ReauthenticationRequired } from "../Errors.js"
 
-/** What a token request yields: the credentials and when they were obtained (Clock time). */
+/**
+ * What a token request yields: the credentials and when they were obtained (Clock time).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
 export interface Obtained {
   readonly credentials: Credentials
   readonly obtainedAt: number
 }
 
-/** Credentials as a flow holds them: obtained, and due for renewal at `renewAt` (never if absent). */
+/**
+ * Credentials as a flow holds them: obtained, and due for renewal at `renewAt` (never if absent).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
 export interface Held extends Obtained {
   readonly renewAt: number | undefined
 }
@@ -29,12 +39,18 @@ export interface Held extends Obtained {
 /**
  * How a token request ended when it got credentials: saved (store and hook), or not saved, in
  * which case the machine keeps them and saves them before anything else.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 export type Outcome =
   | { readonly _tag: "Saved"; readonly held: Held }
   | { readonly _tag: "Unsaved"; readonly held: Held; readonly error: unknown }
 
-/** What every flow machine holds, and all a token source reads of it. */
+/**
+ * What every flow machine holds, and all a token source reads of it.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
 export interface FlowContext {
   readonly credentials: Credentials | undefined
   /** When renewal is due; undefined for a token that never expires. */
@@ -45,7 +61,11 @@ export interface FlowContext {
   readonly revokeFailure: unknown
 }
 
-/** What a renewing flow holds. */
+/**
+ * What a renewing flow holds.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
 export interface RenewalContext extends FlowContext {
   /** New credentials that could not be saved yet: they are saved before anything else happens. */
   readonly unpersisted: Held | undefined
