@@ -11,10 +11,9 @@ import { assign, setup } from "xstate"
 import { type CallbackExpectation, parseCallback } from "../AuthorizationResponse.js"
 import {
   errorOf,
-  heldOf,
   holdsRefreshToken,
   type Outcome,
-  outcomeOf,
+  onObtained,
   type RenewalContext,
   type RenewalEvent,
   type RenewalInput,
@@ -103,14 +102,7 @@ export const authorizationCodeMachine = setup({
         id: "exchangeCode",
         src: "exchangeCode",
         input: ({ context }) => ({ code: context.code! }),
-        onDone: [
-          {
-            guard: { type: "isUnsaved", params: outcomeOf },
-            target: "failed",
-            actions: ["dropCode", { type: "keepUnsaved", params: outcomeOf }],
-          },
-          { target: "valid", actions: ["dropCode", { type: "adopt", params: heldOf }] },
-        ],
+        onDone: onObtained("dropCode"),
         onError: { target: "rejected", actions: ["dropCode", { type: "recordError", params: errorOf }] },
       },
     },

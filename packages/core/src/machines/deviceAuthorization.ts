@@ -10,10 +10,9 @@ import type * as Redacted from "effect/Redacted"
 import { assign, setup } from "xstate"
 import {
   errorOf,
-  heldOf,
   holdsRefreshToken,
   type Outcome,
-  outcomeOf,
+  onObtained,
   type RenewalContext,
   type RenewalEvent,
   type RenewalInput,
@@ -122,14 +121,7 @@ export const deviceAuthorizationMachine = setup({
         id: "pollDeviceCode",
         src: "pollDeviceCode",
         input: ({ context }) => ({ device: context.device! }),
-        onDone: [
-          {
-            guard: { type: "isUnsaved", params: outcomeOf },
-            target: "failed",
-            actions: ["dropDeviceCode", { type: "keepUnsaved", params: outcomeOf }],
-          },
-          { target: "valid", actions: ["dropDeviceCode", { type: "adopt", params: heldOf }] },
-        ],
+        onDone: onObtained("dropDeviceCode"),
         onError: [
           {
             guard: {

@@ -216,6 +216,21 @@ export const errorOf = ({ event }: { readonly event: { readonly error: unknown }
   error: event.error,
 })
 
+/**
+ * Where a token request's outcome leads, for every actor that makes one (renew, a code exchange,
+ * a device poll): saved credentials to `valid`; unsaved ones kept in `failed`, to be saved before
+ * anything else. `first` names actions that run either way (dropping what the request used).
+ */
+export const onObtained = <const First extends ReadonlyArray<string>>(...first: First) =>
+  [
+    {
+      guard: { type: "isUnsaved", params: outcomeOf },
+      target: "failed",
+      actions: [...first, { type: "keepUnsaved", params: outcomeOf }],
+    },
+    { target: "valid", actions: [...first, { type: "adopt", params: heldOf }] },
+  ] as const
+
 /** Holding a token that callers may use; renews when asked past `renewAt`. */
 const valid = {
   tags: ["authorized"],
@@ -236,15 +251,7 @@ const renewing = {
     id: "renew",
     src: "renew",
     input: ({ context }: { readonly context: RenewalContext }) => ({ credentials: context.credentials }),
-    onDone: [
-      // Unsaved credentials are kept and saved before anything else.
-      {
-        guard: { type: "isUnsaved", params: outcomeOf },
-        target: "failed",
-        actions: { type: "keepUnsaved", params: outcomeOf },
-      },
-      { target: "valid", actions: { type: "adopt", params: heldOf } },
-    ],
+    onDone: onObtained(),
     onError: [
       {
         guard: { type: "requiresReauthentication", params: errorOf },
